@@ -1,0 +1,95 @@
+"""Values derived from the answers: everything templates need beyond the raw answers.
+
+Templates read these instead of re-deriving them, so each fact is computed once, here, where it
+can be tested. ``derive`` must cope with partial answers: Copier also renders question defaults
+while the user is still answering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .quoting import env_name
+
+VERSIONS_FILE = Path(__file__).with_name("versions.toml")
+
+# The sample data under template/data/landing/ covers these days; tests compute from the files.
+SAMPLE_FIRST_DAY = "2025-01-01"
+
+# Dagster partitions definition and cron of each partitioning answer. Weeks start on Monday.
+PARTITIONINGS: dict[str, dict[str, Any]] = {
+    "daily": {
+        "class": "DailyPartitionsDefinition",
+        "period": "day",
+        "cron": "0 2 * * *",
+        "kwargs": {},
+        "fail_window_hours": 26,
+    },
+    "weekly": {
+        "class": "WeeklyPartitionsDefinition",
+        "period": "week",
+        "cron": "0 2 * * 1",
+        "kwargs": {"day_offset": 1},
+        "fail_window_hours": 7 * 24 + 2,
+    },
+    "monthly": {
+        "class": "MonthlyPartitionsDefinition",
+        "period": "month",
+        "cron": "0 2 1 * *",
+        "kwargs": {},
+        "fail_window_hours": 31 * 24 + 2,
+    },
+    "none": {"class": None, "period": None, "cron": "0 2 * * *", "kwargs": {}, "fail_window_hours": 26},
+}
+
+BASE_DEPENDENCIES = ("dagster", "dagster-duckdb", "duckdb")
+DEV_DEPENDENCIES = ("dagster-dg-cli", "dagster-webserver", "pytest", "ruff")
+
+
+@cache
+def pins() -> dict[str, Any]:
+    with VERSIONS_FILE.open("rb") as f:
+        return tomllib.load(f)
+
+
+def requirement(package: str) -> str:
+    return f"{package}=={pins()['packages'][package]}"
+
+
+def first_partition_key(partitioning: str, start: str) -> str | None:
+    """The key of the first partition Dagster creates from ``start`` (its first cron tick)."""
+    if partitioning == "none":
+        return None
+    day = dt.date.fromisoformat(start)
+    if partitioning == "weekly":
+        day += dt.timedelta(days=-day.weekday() % 7)
+    elif partitioning == "monthly" and day.day != 1:
+        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return day.isoformat()
+
+
+def derive(answers: dict[str, Any]) -> dict[str, Any]:
+    package = answers.get("package_name") or "project"
+    partitioning = answers.get("partitioning") or "daily"
+    start = str(answers.get("partition_start") or SAMPLE_FIRST_DAY)
+    prefix = env_name(package)
+    try:
+        first_key = first_partition_key(partitioning, start)
+    except ValueError:  # an invalid date being validated: nothing to derive yet
+        first_key = None
+    return {
+        "sample_first_day": SAMPLE_FIRST_DAY,
+        "requires_python": pins()["requires-python"],
+        "dependencies": [requirement(p) for p in sorted(BASE_DEPENDENCIES)],
+        "dev_dependencies": [requirement(p) for p in sorted(DEV_DEPENDENCIES)],
+        "env_prefix": prefix,
+        "env_database": f"{prefix}_DUCKDB_DATABASE",
+        "env_landing_dir": f"{prefix}_LANDING_DIR",
+        "partition": {**PARTITIONINGS[partitioning], "first_key": first_key},
+        "partitioned": partitioning != "none",
+        "partitions_name": f"{partitioning}_partitions",
+    }

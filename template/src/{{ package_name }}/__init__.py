@@ -1,0 +1,1 @@
+"""Dagster code location: `definitions.py` loads everything under `defs/`."""

@@ -1,0 +1,1 @@
+"""Analytics: the partitioned summary and its checks."""

@@ -1,0 +1,1 @@
+"""Ingestion: raw tables loaded as they landed."""

@@ -74,7 +74,9 @@ def first_partition_key(partitioning: str, start: str) -> str | None:
 
 def derive(answers: dict[str, Any]) -> dict[str, Any]:
     package = answers.get("package_name") or "project"
-    partitioning = answers.get("partitioning") or "daily"
+    partitioning = answers.get("partitioning")
+    if partitioning not in PARTITIONINGS:  # unanswered yet, or an invalid answer being refused
+        partitioning = "daily"
     start = str(answers.get("partition_start") or SAMPLE_FIRST_DAY)
     prefix = env_name(package)
     try:

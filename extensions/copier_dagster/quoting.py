@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 
 def toml_str(value: object) -> str:
@@ -52,5 +53,6 @@ def env_name(value: object) -> str:
 
 def to_package_name(value: object) -> str:
     """A default package name from a project name: 'Acme Data!' -> 'acme_data'."""
-    words = re.findall(r"[a-z0-9]+", str(value).lower())
+    ascii_text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     return re.sub(r"^[^a-z]+", "", "_".join(words))

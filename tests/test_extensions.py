@@ -1,0 +1,189 @@
+"""The template's logic, tested directly: validators, quoting filters, derived context."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import tomllib
+
+import pytest
+import yaml
+from copier_dagster import context, quoting, validators
+
+NASTY = [
+    'He said "hi"',
+    "it's",
+    "both ' and \"",
+    "back\\slash \\n not a newline",
+    "{{ x }} and {% if %} and {# c #}",
+    "# not a comment: value",
+    "key: value - [list] {map} & *alias !tag | > %",
+    "emoji 🚀🦆 and 日本語, Ünïcødé, ñ",
+    "trailing space ",
+    "tab\there",
+    "line\nbreak",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_toml_str_round_trips(text):
+    assert tomllib.loads(f"v = {quoting.toml_str(text)}")["v"] == text
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_yaml_str_round_trips(text):
+    assert yaml.safe_load(f"v: {quoting.yaml_str(text)}")["v"] == text
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_py_str_round_trips(text):
+    literal = quoting.py_str(text)
+    assert ast.literal_eval(literal) == text
+    # ruff format's preference: double quotes unless that needs more escapes.
+    assert literal[0] == ("'" if text.count('"') > text.count("'") else '"')
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("a_b*c*", r"a\_b\*c\*"),
+        ("[link](x) <b>", r"\[link\](x) \<b\>"),
+        ("#1 `code` | pipe ~", r"\#1 \`code\` \| pipe \~"),
+        ("plain 🚀 text", "plain 🚀 text"),
+    ],
+)
+def test_md_text_escapes_markdown(text, escaped):
+    assert quoting.md_text(text) == escaped
+
+
+@pytest.mark.parametrize(
+    ("project", "package"),
+    [("Acme Data", "acme_data"), ("9 Lives!", "lives"), ("Über-Daten 2", "uber_daten_2"), ("", "")],
+)
+def test_to_package_name(project, package):
+    assert quoting.to_package_name(project) == package
+
+
+@pytest.mark.parametrize("name", ["acme", "acme_data", "a1", "pipelines_2"])
+def test_package_name_accepts(name):
+    assert validators.package_name_error(name) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("class", "Python keyword"),
+        ("match", "Python keyword"),
+        ("my-pkg", "not a valid package name"),
+        ("9lives", "not a valid package name"),
+        ("Acme", "not a valid package name"),
+        ("", "not a valid package name"),
+        ("dagster", "would shadow"),
+        ("dbt", "would shadow"),
+        ("duckdb", "would shadow"),
+        ("tests", "would shadow"),
+    ],
+)
+def test_package_name_rejects(name, fragment):
+    assert fragment in validators.package_name_error(name)
+
+
+def test_project_name():
+    assert validators.project_name_error("Acme 🚀 \"Data\" {{ x }}") == ""
+    assert "must not be empty" in validators.project_name_error("   ")
+    assert "printable" in validators.project_name_error("two\nlines")
+
+
+@pytest.mark.parametrize("email", ["", "a@b.co", "jane.doe+data@example.com"])
+def test_email_accepts(email):
+    assert validators.email_error(email) == ""
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "a@b", "a b@c.de", "@x.com"])
+def test_email_rejects(email):
+    assert "is not an email address" in validators.email_error(email)
+
+
+def test_owners():
+    assert validators.owners_error(["team:data-eng", "jane@example.com"]) == ""
+    assert "at least one owner" in validators.owners_error([])
+    assert "at least one owner" in validators.owners_error("team:x")
+    assert "bob" in validators.owners_error(["team:ok", "bob"])
+    assert "team:" in validators.owners_error(["team:"])
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"])
+def test_timezone_accepts(zone):
+    assert validators.timezone_error(zone) == ""
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "", "utc ", "Europe/Paris/", "../etc/passwd"])
+def test_timezone_rejects(zone):
+    assert "is not an IANA time zone" in validators.timezone_error(zone)
+
+
+def test_partition_start():
+    today = dt.date(2026, 1, 10)
+    assert validators.partition_start_error("2025-01-01", today) == ""
+    assert validators.partition_start_error("2026-01-10", today) == ""
+    assert "in the future" in validators.partition_start_error("2026-01-11", today)
+    for bad in ("2024-13-01", "2024-02-30", "yesterday", "20250101", "2025-1-1", ""):
+        assert "is not a date" in validators.partition_start_error(bad, today), bad
+
+
+@pytest.mark.parametrize("cron", ["0 2 * * *", "*/15 * * * *", "0 6 * * 1-5", "30 1 1,15 * *"])
+def test_cron_accepts(cron):
+    assert validators.cron_error(cron) == ""
+
+
+@pytest.mark.parametrize(
+    ("cron", "fragment"),
+    [
+        ("0 2 * *", "five fields"),
+        ("@daily", "five fields"),
+        ("60 2 * * *", "minute field"),
+        ("0 24 * * *", "hour field"),
+        ("0 2 0 * *", "day of month field"),
+        ("0 2 * 13 *", "month field"),
+        ("0 2 * * 8", "day of week field"),
+        ("0 2 * * MON", "day of week field"),
+    ],
+)
+def test_cron_rejects(cron, fragment):
+    assert fragment in validators.cron_error(cron)
+
+
+@pytest.mark.parametrize(
+    ("partitioning", "start", "first"),
+    [
+        ("daily", "2025-01-01", "2025-01-01"),
+        ("weekly", "2025-01-01", "2025-01-06"),  # weeks start on Monday
+        ("weekly", "2025-01-06", "2025-01-06"),
+        ("monthly", "2025-01-01", "2025-01-01"),
+        ("monthly", "2025-01-15", "2025-02-01"),
+        ("monthly", "2024-12-31", "2025-01-01"),
+        ("none", "2025-01-01", None),
+    ],
+)
+def test_first_partition_key(partitioning, start, first):
+    assert context.first_partition_key(partitioning, start) == first
+
+
+def test_dependencies_come_from_the_versions_file():
+    pins = context.pins()["packages"]
+    derived = context.derive({"package_name": "acme", "partitioning": "daily"})
+    for requirement in derived["dependencies"] + derived["dev_dependencies"]:
+        name, version = requirement.split("==")
+        assert pins[name] == version
+    assert {r.split("==")[0] for r in derived["dependencies"]} == {"dagster", "dagster-duckdb", "duckdb"}
+
+
+def test_derive_copes_with_partial_answers():
+    derived = context.derive({})
+    assert derived["env_database"].endswith("_DUCKDB_DATABASE")
+    assert derived["env_database"] != "DUCKDB_PATH"  # Sling reads DUCKDB_PATH as its CLI's path
+    json.dumps(derived)  # plain data only
+    assert context.derive({"partition_start": "2024-13-01"})["partition"]["first_key"] is None
+    assert context.derive({"partitioning": "hourly"})["partition"]["period"] == "day"

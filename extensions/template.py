@@ -20,7 +20,9 @@ _PACKAGE_DIR = str(Path(_HERE, "copier_dagster")) + "/"
 
 
 def _load_package():
-    for name in [m for m in sys.modules if m == "copier_dagster" or m.startswith("copier_dagster.")]:
+    for name in [
+        m for m in sys.modules if m == "copier_dagster" or m.startswith("copier_dagster.")
+    ]:
         if not str(Path(sys.modules[name].__file__ or "").resolve()).startswith(_PACKAGE_DIR):
             del sys.modules[name]
     sys.path.insert(0, _HERE)
@@ -52,5 +54,9 @@ class Filters(Extension):
         for module in (quoting, validators):
             for name in getattr(module, "__all__", None) or dir(module):
                 func = getattr(module, name)
-                if callable(func) and not name.startswith("_") and func.__module__ == module.__name__:
+                if (
+                    callable(func)
+                    and not name.startswith("_")
+                    and func.__module__ == module.__name__
+                ):
                     environment.filters[name] = func

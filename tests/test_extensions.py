@@ -9,6 +9,7 @@ import tomllib
 
 import pytest
 import yaml
+
 from copier_dagster import context, quoting, validators
 
 NASTY = [
@@ -91,7 +92,7 @@ def test_package_name_rejects(name, fragment):
 
 
 def test_project_name():
-    assert validators.project_name_error("Acme 🚀 \"Data\" {{ x }}") == ""
+    assert validators.project_name_error('Acme 🚀 "Data" {{ x }}') == ""
     assert "must not be empty" in validators.project_name_error("   ")
     assert "printable" in validators.project_name_error("two\nlines")
 
@@ -177,7 +178,11 @@ def test_dependencies_come_from_the_versions_file():
     for requirement in derived["dependencies"] + derived["dev_dependencies"]:
         name, version = requirement.split("==")
         assert pins[name] == version
-    assert {r.split("==")[0] for r in derived["dependencies"]} == {"dagster", "dagster-duckdb", "duckdb"}
+    assert {r.split("==")[0] for r in derived["dependencies"]} == {
+        "dagster",
+        "dagster-duckdb",
+        "duckdb",
+    }
 
 
 def test_derive_copes_with_partial_answers():

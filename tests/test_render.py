@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from copier_dagster import context
 
 from helpers import BASE_ANSWERS
@@ -130,7 +131,7 @@ def test_user_text_lands_verbatim(copie, template):
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["description"] == NASTY_DESCRIPTION
     assert pyproject["project"]["authors"] == [
-        {"name": "Zoë O'Brien \"ZO\"", "email": "zoe@example.com"}
+        {"name": 'Zoë O\'Brien "ZO"', "email": "zoe@example.com"}
     ]
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["project_name"] == NASTY_NAME

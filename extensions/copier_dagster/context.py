@@ -43,7 +43,13 @@ PARTITIONINGS: dict[str, dict[str, Any]] = {
         "kwargs": {},
         "fail_window_hours": 31 * 24 + 2,
     },
-    "none": {"class": None, "period": None, "cron": "0 2 * * *", "kwargs": {}, "fail_window_hours": 26},
+    "none": {
+        "class": None,
+        "period": None,
+        "cron": "0 2 * * *",
+        "kwargs": {},
+        "fail_window_hours": 26,
+    },
 }
 
 BASE_DEPENDENCIES = ("dagster", "dagster-duckdb", "duckdb")

@@ -88,7 +88,9 @@ def email_error(value: object) -> str:
 def owners_error(value: object) -> str:
     if not isinstance(value, list) or not value:
         return "give a list of at least one owner, e.g. [team:data-eng, jane@example.com]"
-    bad = [str(o) for o in value if not (isinstance(o, str) and (_TEAM.match(o) or _EMAIL.match(o)))]
+    bad = [
+        str(o) for o in value if not (isinstance(o, str) and (_TEAM.match(o) or _EMAIL.match(o)))
+    ]
     if bad:
         return (
             f"{', '.join(bad)}: each owner must be 'team:<name>' (letters, digits, '-', '_', '.') "
@@ -105,7 +107,10 @@ def timezone_error(value: object) -> str:
             return ""
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         pass
-    return f"'{name}' is not an IANA time zone: use a name such as UTC, Europe/Paris or America/New_York"
+    return (
+        f"'{name}' is not an IANA time zone: use a name such as UTC, Europe/Paris or "
+        "America/New_York"
+    )
 
 
 def partition_start_error(value: object, today: dt.date | None = None) -> str:
@@ -131,7 +136,10 @@ def cron_error(value: object) -> str:
             "(e.g. '0 6 * * *' for 06:00 every day)"
         )
     for field, (low, high), name in zip(
-        fields, _CRON_RANGES, ("minute", "hour", "day of month", "month", "day of week"), strict=True
+        fields,
+        _CRON_RANGES,
+        ("minute", "hour", "day of month", "month", "day of week"),
+        strict=True,
     ):
         numbers = [int(n) for n in re.findall(r"\d+", field.split("/")[0])]
         if not _CRON_FIELD.match(field) or any(n < low or n > high for n in numbers):

@@ -1,0 +1,191 @@
+"""End to end: rendered projects installed with `uv sync` as a user would, then their own
+toolchain: `dg check defs`, `dg list defs`, their `pytest`, `dg launch`, `dg scaffold`, `dg dev`.
+The numbers in the warehouse are checked against the sample data, computed here independently."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from dagster_ui import dg_dev
+from helpers import BASE_ANSWERS, CLEAN_ENV, REPO, copier_cli, data_args
+
+pytestmark = pytest.mark.e2e
+
+COMBINATIONS = [
+    {},  # the defaults: declarative, daily
+    {"automation_style": "schedules", "partitioning": "weekly"},
+    {"automation_style": "sensors", "partitioning": "monthly"},
+    {"automation_style": "schedules", "partitioning": "none"},
+]
+FIRST_PARTITION = {"daily": "2025-01-01", "weekly": "2025-01-06", "monthly": "2025-01-01"}
+ALL_ASSETS = [
+    ["raw", "customers"], ["raw", "orders"], ["stg_customers"], ["stg_orders"],
+    ["fct_orders"], ["dim_customers"], ["order_summary"],
+]  # fmt: skip
+
+
+def run(cmd: list[str], project: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        cmd, cwd=project, env=CLEAN_ENV, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(cmd)}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+    )
+    return result
+
+
+def expected_by_country(start: str = "", end: str = "~") -> dict[str, list]:
+    """Completed orders, distinct customers and revenue per country from the sample CSV files."""
+    landing = REPO / "template" / "data" / "landing"
+    with (landing / "customers.csv").open() as f:
+        country = {
+            r["customer_id"].strip(): r["country"].strip().upper() for r in csv.DictReader(f)
+        }
+    totals: dict[str, list] = defaultdict(lambda: [0, set(), Decimal(0)])
+    with (landing / "orders.csv").open() as f:
+        for r in csv.DictReader(f):
+            if r["status"].strip().lower() == "completed" and start <= r["order_date"] < end:
+                row = totals[country[r["customer_id"]]]
+                row[0] += 1
+                row[1].add(r["customer_id"])
+                row[2] += Decimal(r["amount"])
+    return {c: [n, len(customers), str(revenue)] for c, (n, customers, revenue) in totals.items()}
+
+
+def query_warehouse(project: Path, sql: str) -> list[list]:
+    """Run SQL on the project's DuckDB file with the project's own Python and duckdb."""
+    script = (
+        "import duckdb, json, sys\n"
+        "conn = duckdb.connect('data/warehouse.duckdb', read_only=True)\n"
+        "print(json.dumps(conn.execute(sys.argv[1]).fetchall(), default=str))\n"
+    )
+    out = run([str(project / ".venv/bin/python"), "-c", script, sql], project).stdout
+    return json.loads(out)
+
+
+@pytest.fixture(
+    scope="module", params=COMBINATIONS, ids=lambda c: "-".join(c.values()) or "defaults"
+)
+def project(request, template, tmp_path_factory) -> dict:
+    answers = {**BASE_ANSWERS, **request.param}
+    dst = tmp_path_factory.mktemp("e2e") / "acme"
+    rendered = copier_cli(
+        "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *data_args(answers),
+        str(template), str(dst),
+    )  # fmt: skip
+    assert rendered.returncode == 0, rendered.stderr
+    run(["uv", "sync", "--quiet"], dst)
+    partitioning = request.param.get("partitioning", "daily")
+    return {"dir": dst, "answers": answers, "partition": FIRST_PARTITION.get(partitioning)}
+
+
+def test_check_defs(project):
+    out = run(["uv", "run", "dg", "check", "defs"], project["dir"])
+    assert "All definitions loaded successfully" in out.stdout + out.stderr
+
+
+def test_list_defs(project):
+    listed = json.loads(run(["uv", "run", "dg", "list", "defs", "--json"], project["dir"]).stdout)
+    assert sorted(a["asset_key_parts"] for a in listed["assets"]) == sorted(ALL_ASSETS)
+    assert len(listed["asset_checks"]) == 8
+    style = project["answers"].get("automation_style", "declarative")
+    sensors = {s["name"] for s in listed["sensors"]}
+    schedules = {s["name"] for s in listed["schedules"]}
+    if style == "declarative":
+        assert sensors == {"automation_sensor"} and not schedules
+    elif style == "schedules":
+        assert not sensors
+        assert "refresh_schedule" in schedules
+        assert ("order_summary_job_schedule" in schedules) is bool(project["partition"])
+    else:
+        assert {"landing_sensor", "report_failed_run"} <= sensors and not schedules
+
+
+def test_project_tests_pass(project):
+    out = run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"], project["dir"]).stdout
+    summary = out.strip().splitlines()[-1]
+    assert " passed" in summary and "failed" not in summary and "skipped" not in summary, out
+
+
+def test_launch_materializes_the_sample_numbers(project):
+    cmd = ["uv", "run", "dg", "launch", "--assets", "*"]
+    if project["partition"]:
+        cmd += ["--partition", project["partition"]]
+    run(cmd, project["dir"])
+
+    marts = query_warehouse(
+        project["dir"],
+        "SELECT country, COUNT(*), COUNT(DISTINCT customer_id), SUM(amount)"
+        " FROM marts.fct_orders GROUP BY country",
+    )
+    assert {row[0]: row[1:] for row in marts} == expected_by_country()
+
+    summary = query_warehouse(
+        project["dir"], "SELECT country, orders, customers, revenue FROM analytics.order_summary"
+    )
+    if project["partition"]:
+        end = {"daily": "2025-01-02", "weekly": "2025-01-13", "monthly": "2025-02-01"}
+        partitioning = project["answers"].get("partitioning", "daily")
+        expected = expected_by_country(project["partition"], end[partitioning])
+    else:
+        expected = expected_by_country()
+    assert {row[0]: row[1:] for row in summary} == expected
+
+
+def defaults_only(project):
+    if project["answers"] != BASE_ANSWERS:
+        pytest.skip("run once, on the defaults project")
+
+
+def test_launch_needs_no_network(project):
+    defaults_only(project)
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root and unshare to cut the network (unshare -n)")
+    (project["dir"] / "data" / "warehouse.duckdb").unlink(missing_ok=True)
+    run(
+        ["unshare", "-n", ".venv/bin/dg", "launch", "--assets", "*", "--partition", "2025-01-01"],
+        project["dir"],
+    )
+    assert query_warehouse(project["dir"], "SELECT COUNT(*) FROM analytics.order_summary")[0][0] > 0
+
+
+def test_scaffolded_asset_loads(project):
+    defaults_only(project)
+    run(
+        ["uv", "run", "dg", "scaffold", "defs", "dagster.asset", "analytics/my_asset.py"],
+        project["dir"],
+    )
+    assert (project["dir"] / "src/acme_data/defs/analytics/my_asset.py").is_file()
+    run(["uv", "run", "dg", "check", "defs"], project["dir"])
+    listed = json.loads(run(["uv", "run", "dg", "list", "defs", "--json"], project["dir"]).stdout)
+    assert ["my_asset"] in [a["asset_key_parts"] for a in listed["assets"]]
+    (project["dir"] / "src/acme_data/defs/analytics/my_asset.py").unlink()
+
+
+def test_backfill_from_dg_dev(project, tmp_path):
+    """Partition runs queued by a backfill write one DuckDB file without lock errors."""
+    defaults_only(project)
+    (project["dir"] / "data" / "warehouse.duckdb").unlink(missing_ok=True)
+    partitions = ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"]
+    with dg_dev(project["dir"], CLEAN_ENV, tmp_path / "dg-dev.log") as ui:
+        backfill = ui.backfill(ALL_ASSETS, partitions)
+        status, runs = ui.wait_for_backfill(backfill, timeout=600)
+    assert status == "COMPLETED_SUCCESS", (tmp_path / "dg-dev.log").read_text()[-5000:]
+    assert runs and all(r["status"] == "SUCCESS" for r in runs)
+    built = query_warehouse(
+        project["dir"],
+        "SELECT CAST(period_start AS VARCHAR), country, orders, customers, revenue"
+        " FROM analytics.order_summary",
+    )
+    for day, next_day in zip(partitions, [*partitions[1:], "2025-01-05"], strict=True):
+        rows = {row[1]: row[2:] for row in built if row[0] == day}
+        assert rows == expected_by_country(day, next_day), day

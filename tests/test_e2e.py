@@ -141,13 +141,12 @@ def test_launch_materializes_the_sample_numbers(project):
     assert {row[0]: row[1:] for row in summary} == expected
 
 
-def defaults_only(project):
-    if project["answers"] != BASE_ANSWERS:
-        pytest.skip("run once, on the defaults project")
+# The tests below need only one project: the defaults.
+defaults_only = pytest.mark.parametrize("project", [{}], indirect=True, ids=["defaults"])
 
 
+@defaults_only
 def test_launch_needs_no_network(project):
-    defaults_only(project)
     if os.geteuid() != 0 or not shutil.which("unshare"):
         pytest.skip("needs root and unshare to cut the network (unshare -n)")
     (project["dir"] / "data" / "warehouse.duckdb").unlink(missing_ok=True)
@@ -158,8 +157,8 @@ def test_launch_needs_no_network(project):
     assert query_warehouse(project["dir"], "SELECT COUNT(*) FROM analytics.order_summary")[0][0] > 0
 
 
+@defaults_only
 def test_scaffolded_asset_loads(project):
-    defaults_only(project)
     run(
         ["uv", "run", "dg", "scaffold", "defs", "dagster.asset", "analytics/my_asset.py"],
         project["dir"],
@@ -171,9 +170,9 @@ def test_scaffolded_asset_loads(project):
     (project["dir"] / "src/acme_data/defs/analytics/my_asset.py").unlink()
 
 
+@defaults_only
 def test_backfill_from_dg_dev(project, tmp_path):
     """Partition runs queued by a backfill write one DuckDB file without lock errors."""
-    defaults_only(project)
     (project["dir"] / "data" / "warehouse.duckdb").unlink(missing_ok=True)
     partitions = ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"]
     with dg_dev(project["dir"], CLEAN_ENV, tmp_path / "dg-dev.log") as ui:

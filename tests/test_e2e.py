@@ -28,8 +28,9 @@ COMBINATIONS = [
 ]
 FIRST_PARTITION = {"daily": "2025-01-01", "weekly": "2025-01-06", "monthly": "2025-01-01"}
 ALL_ASSETS = [
-    ["raw", "customers"], ["raw", "orders"], ["stg_customers"], ["stg_orders"],
-    ["fct_orders"], ["dim_customers"], ["order_summary"],
+    ["raw", "customers"], ["raw", "orders"], ["staging", "stg_customers"],
+    ["staging", "stg_orders"], ["marts", "fct_orders"], ["marts", "dim_customers"],
+    ["analytics", "order_summary"],
 ]  # fmt: skip
 
 

@@ -52,8 +52,15 @@ PARTITIONINGS: dict[str, dict[str, Any]] = {
     },
 }
 
+ETL_TOOLS = ("dlt", "sling", "dbt")
 BASE_DEPENDENCIES = ("dagster", "dagster-duckdb", "duckdb")
+TOOL_DEPENDENCIES = {
+    "dlt": ("dagster-dlt", "dlt"),
+    "sling": ("dagster-sling", "sling", "sling-linux-amd64", "duckdb-cli"),
+    "dbt": ("dagster-dbt", "dbt-core", "dbt-duckdb"),
+}
 DEV_DEPENDENCIES = ("dagster-dg-cli", "dagster-webserver", "pytest", "ruff")
+RAW_TABLES = ("customers", "orders")
 
 
 @cache
@@ -63,7 +70,32 @@ def pins() -> dict[str, Any]:
 
 
 def requirement(package: str) -> str:
-    return f"{package}=={pins()['packages'][package]}"
+    """A PEP 508 requirement for ``package`` from versions.toml: version, extras and marker."""
+    versions = pins()
+    spec = versions["packages"][package]
+    extras = versions.get("extras", {}).get(package)
+    marker = versions.get("markers", {}).get(package)
+    return "".join(
+        [
+            package,
+            f"[{','.join(extras)}]" if extras else "",
+            f"=={spec}" if spec[0].isdigit() else spec,
+            f" ; {marker}" if marker else "",
+        ]
+    )
+
+
+def dependency(package: str) -> dict[str, str]:
+    """A requirement and, for a pin the project does not import, why it is there."""
+    return {"requirement": requirement(package), "reason": pins()["reasons"].get(package, "")}
+
+
+def raw_loaders(tools: set[str]) -> dict[str, str]:
+    """Who loads each raw table: with dlt and Sling both chosen, each ingests one source."""
+    if {"dlt", "sling"} <= tools:
+        return {"customers": "sling", "orders": "dlt"}
+    loader = "dlt" if "dlt" in tools else "sling" if "sling" in tools else "python"
+    return dict.fromkeys(RAW_TABLES, loader)
 
 
 def first_partition_key(partitioning: str, start: str) -> str | None:
@@ -85,6 +117,9 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
         partitioning = "daily"
     start = str(answers.get("partition_start") or SAMPLE_FIRST_DAY)
     prefix = env_name(package)
+    answered_tools = answers.get("etl_tools")
+    tools = {t for t in (answered_tools if isinstance(answered_tools, list) else []) if t in ETL_TOOLS}
+    runtime = set(BASE_DEPENDENCIES).union(*(TOOL_DEPENDENCIES[t] for t in tools))
     try:
         first_key = first_partition_key(partitioning, start)
     except ValueError:  # an invalid date being validated: nothing to derive yet
@@ -92,8 +127,15 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
     return {
         "sample_first_day": SAMPLE_FIRST_DAY,
         "requires_python": pins()["requires-python"],
-        "dependencies": [requirement(p) for p in sorted(BASE_DEPENDENCIES)],
-        "dev_dependencies": [requirement(p) for p in sorted(DEV_DEPENDENCIES)],
+        "dependencies": [dependency(p) for p in sorted(runtime)],
+        "dev_dependencies": [dependency(p) for p in sorted(DEV_DEPENDENCIES)],
+        "tools": sorted(tools),
+        "raw_loaders": raw_loaders(tools),
+        "loaders": sorted(set(raw_loaders(tools).values())),
+        "loader_tables": {
+            loader: [t for t, who in raw_loaders(tools).items() if who == loader]
+            for loader in set(raw_loaders(tools).values())
+        },
         "env_prefix": prefix,
         "env_database": f"{prefix}_DUCKDB_DATABASE",
         "env_landing_dir": f"{prefix}_LANDING_DIR",

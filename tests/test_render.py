@@ -16,18 +16,29 @@ import yaml
 
 from copier_dagster import context
 
-from helpers import BASE_ANSWERS
+from helpers import BASE_ANSWERS, REPO
 
 STYLES = ["declarative", "schedules", "sensors"]
 PARTITIONINGS = ["daily", "weekly", "monthly", "none"]
-MATRIX = list(itertools.product(STYLES, PARTITIONINGS))
+TOOL_SETS = [
+    sorted(subset)
+    for n in range(4)
+    for subset in itertools.combinations(["dlt", "sling", "dbt"], n)
+]
+MATRIX = list(itertools.product(TOOL_SETS, STYLES, PARTITIONINGS))
 
 STYLE_FILES = {
     "declarative": {"src/acme_data/defs/automation.py", "tests/test_automation.py"},
     "schedules": {"src/acme_data/defs/schedules.py", "tests/test_schedules.py"},
     "sensors": {"src/acme_data/defs/sensors.py", "tests/test_sensors.py"},
 }
-JINJA_RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+JINJA_RESIDUE = re.compile(r"\{\{-?\s*[\w'\"(]|\{%-?\s|\s-?%\}|\{#\s|\s#\}")
+# dbt files are Jinja themselves: there, look for the template's own variables instead.
+TEMPLATE_VARIABLES = sorted(
+    set(context.derive({}))
+    | {k for k in yaml.safe_load((REPO / "copier.yml").read_text()) if not k.startswith("_")}
+)
+COPIER_RESIDUE = re.compile(rf"\{{\{{-?\s*({'|'.join(TEMPLATE_VARIABLES)})\b")
 SECRET_ASSIGNMENT = re.compile(
     r"(?i)\b(password|passwd|secret|token|api[_-]?key|private[_-]?key)\b\s*[:=]\s*['\"]?[^\s'\"$]{4,}"
 )
@@ -53,11 +64,42 @@ def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize(("style", "partitioning"), MATRIX, ids=["-".join(c) for c in MATRIX])
-def test_combination(copie, template, style, partitioning):
-    result = render(copie, template, automation_style=style, partitioning=partitioning)
+def tool_files(tools: list[str]) -> dict[str, bool]:
+    """Which tool-specific files a project with `tools` must have (True) or must not (False)."""
+    ingest = "src/acme_data/defs/ingest/"
+    return {
+        ingest + "dlt_pipeline.py": "dlt" in tools,
+        ingest + "sling_replication.py": "sling" in tools,
+        ingest + "files.py": not {"dlt", "sling"} & set(tools),
+        "src/acme_data/defs/transform/dbt_models.py": "dbt" in tools,
+        "src/acme_data/defs/transform/models.py": "dbt" not in tools,
+        "dbt/dbt_project.yml": "dbt" in tools,
+        "dbt/profiles.yml": "dbt" in tools,
+    }
+
+
+TOOL_PACKAGES = {
+    "dlt": {"dagster-dlt", "dlt"},
+    "sling": {"dagster-sling", "sling", "sling-linux-amd64", "duckdb-cli"},
+    "dbt": {"dagster-dbt", "dbt-core", "dbt-duckdb"},
+}
+
+
+@pytest.mark.parametrize(
+    ("tools", "style", "partitioning"),
+    MATRIX,
+    ids=[f"{'+'.join(t) or 'no-tools'}-{s}-{p}" for t, s, p in MATRIX],
+)
+def test_combination(copie, template, tools, style, partitioning):
+    result = render(
+        copie, template, etl_tools=tools, automation_style=style, partitioning=partitioning
+    )
     project = result.project_dir
     files = files_of(project)
+
+    for path, present in tool_files(tools).items():
+        assert (path in files) is present, path
+    assert not any(name.startswith("dbt/") for name in files) or "dbt" in tools
 
     # Only the chosen options' files.
     for other, paths in STYLE_FILES.items():
@@ -68,7 +110,8 @@ def test_combination(copie, template, style, partitioning):
     for name, path in files.items():
         text = path.read_text()
         assert text.strip(), f"{name} is empty"
-        assert not JINJA_RESIDUE.search(text), f"Jinja residue in {name}"
+        residue = COPIER_RESIDUE if name.startswith("dbt/") else JINJA_RESIDUE
+        assert not residue.search(text), f"Jinja residue in {name}"
         assert not SECRET_ASSIGNMENT.search(text), f"secret-looking value in {name}"
         if name.endswith(".py"):
             ast.parse(text, filename=name)
@@ -86,7 +129,7 @@ def test_combination(copie, template, style, partitioning):
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     expected = {
         "_commit", "_src_path", "project_name", "package_name", "description", "author_name",
-        "author_email", "owners", "automation_style", "partitioning", "timezone",
+        "author_email", "owners", "etl_tools", "automation_style", "partitioning", "timezone",
     }  # fmt: skip
     if partitioning != "none":
         expected.add("partition_start")
@@ -94,19 +137,30 @@ def test_combination(copie, template, style, partitioning):
         expected.add("refresh_cron")
     assert set(answers) == expected
     assert answers["_commit"] and answers["automation_style"] == style
+    assert sorted(answers["etl_tools"]) == tools
 
-    # Dependencies: pinned from the versions file, and each one used.
-    pyproject = tomllib.loads(files["pyproject.toml"].read_text())
-    pins = context.pins()["packages"]
-    for requirement in pyproject["project"]["dependencies"]:
-        name, version = requirement.split("==")
-        assert pins[name] == version
+    # Dependencies: exactly the chosen tools', pinned from the versions file, each one imported
+    # or pinned for a reason the pyproject states.
+    pyproject_text = files["pyproject.toml"].read_text()
+    requirements = tomllib.loads(pyproject_text)["project"]["dependencies"]
+    names = {re.match(r"[a-z0-9-]+", r).group() for r in requirements}
+    expected_names = {"dagster", "dagster-duckdb", "duckdb"}.union(
+        *(TOOL_PACKAGES[t] for t in tools)
+    )
+    assert names == expected_names
+    for requirement in requirements:
+        name = re.match(r"[a-z0-9-]+", requirement).group()
+        assert requirement == context.requirement(name)
         module = name.replace("-", "_")
-        assert any(
+        imported = any(
             re.search(rf"^\s*(import|from) {module}\b", p.read_text(), re.M)
             for n, p in files.items()
             if n.endswith(".py")
-        ), f"{name} is a dependency nothing imports"
+        )
+        reason = context.pins()["reasons"].get(name)
+        assert imported or reason, f"{name} is a dependency nothing imports"
+        if reason:
+            assert f'"{requirement}",  # {reason}' in pyproject_text
 
     # Every variable the project reads is documented, in .env.example and the README.
     settings = files["src/acme_data/settings.py"].read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -57,7 +58,8 @@ def copier_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProce
 
 
 def data_args(answers: dict) -> list[str]:
+    """`-d key=value` arguments; lists as YAML flow sequences (JSON), as Copier parses them."""
     args = []
     for key, value in answers.items():
-        args += ["-d", f"{key}={value}"]
+        args += ["-d", f"{key}={value if isinstance(value, str) else json.dumps(value)}"]
     return args

@@ -20,12 +20,43 @@ from helpers import BASE_ANSWERS, CLEAN_ENV, REPO, copier_cli, data_args
 
 pytestmark = pytest.mark.e2e
 
+FULL = {"etl_tools": ["dlt", "sling", "dbt"]}
 COMBINATIONS = [
-    {},  # the defaults: declarative, daily
-    {"automation_style": "schedules", "partitioning": "weekly"},
-    {"automation_style": "sensors", "partitioning": "monthly"},
-    {"automation_style": "schedules", "partitioning": "none"},
+    {},  # the defaults: dlt and dbt, declarative, daily
+    # Every other subset of the ETL tools, with the default style and partitioning.
+    {"etl_tools": []},
+    {"etl_tools": ["dlt"]},
+    {"etl_tools": ["sling"]},
+    {"etl_tools": ["dbt"]},
+    {"etl_tools": ["dlt", "sling"]},
+    {"etl_tools": ["sling", "dbt"]},
+    FULL,
+    # The other automation styles and partitionings.
+    {"automation_style": "schedules", "partitioning": "weekly", "etl_tools": ["sling"]},
+    {"automation_style": "sensors", "partitioning": "monthly", "etl_tools": ["dlt", "sling"]},
+    {"automation_style": "schedules", "partitioning": "none", "etl_tools": []},
 ]
+CHECKS = {
+    ("raw/customers", "has_rows"),
+    ("raw/orders", "has_rows"),
+    ("staging/stg_customers", "customer_id_is_unique"),
+    ("staging/stg_customers", "customer_id_is_not_null"),
+    ("staging/stg_orders", "order_id_is_unique"),
+    ("staging/stg_orders", "order_id_is_not_null"),
+    ("marts/fct_orders", "every_order_has_a_customer"),
+    ("analytics/order_summary", "revenue_matches_fct_orders"),
+}
+
+
+def combination_id(answers: dict) -> str:
+    if not answers:
+        return "defaults"
+    return "-".join(
+        "+".join(value) or "no-tools" if isinstance(value, list) else value
+        for value in answers.values()
+    )
+
+
 FIRST_PARTITION = {"daily": "2025-01-01", "weekly": "2025-01-06", "monthly": "2025-01-01"}
 ALL_ASSETS = [
     ["raw", "customers"], ["raw", "orders"], ["staging", "stg_customers"],
@@ -97,7 +128,8 @@ def test_check_defs(project):
 def test_list_defs(project):
     listed = json.loads(run(["uv", "run", "dg", "list", "defs", "--json"], project["dir"]).stdout)
     assert sorted(a["asset_key_parts"] for a in listed["assets"]) == sorted(ALL_ASSETS)
-    assert len(listed["asset_checks"]) == 8
+    checks = {(c["asset_key"], c["name"]) for c in listed["asset_checks"]}
+    assert checks == CHECKS
     style = project["answers"].get("automation_style", "declarative")
     sensors = {s["name"] for s in listed["sensors"]}
     schedules = {s["name"] for s in listed["schedules"]}
@@ -142,11 +174,12 @@ def test_launch_materializes_the_sample_numbers(project):
     assert {row[0]: row[1:] for row in summary} == expected
 
 
-# The tests below need only one project: the defaults.
+# The tests below need one project each: the defaults, or every tool at once.
 defaults_only = pytest.mark.parametrize("project", [{}], indirect=True, ids=["defaults"])
+full_only = pytest.mark.parametrize("project", [FULL], indirect=True, ids=["dlt+sling+dbt"])
 
 
-@defaults_only
+@full_only
 def test_launch_needs_no_network(project):
     if os.geteuid() != 0 or not shutil.which("unshare"):
         pytest.skip("needs root and unshare to cut the network (unshare -n)")
@@ -171,11 +204,11 @@ def test_scaffolded_asset_loads(project):
     (project["dir"] / "src/acme_data/defs/analytics/my_asset.py").unlink()
 
 
-@defaults_only
+@full_only
 def test_backfill_from_dg_dev(project, tmp_path):
     """Partition runs queued by a backfill write one DuckDB file without lock errors."""
     (project["dir"] / "data" / "warehouse.duckdb").unlink(missing_ok=True)
-    partitions = ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"]
+    partitions = [f"2025-01-0{day}" for day in range(1, 8)]
     with dg_dev(project["dir"], CLEAN_ENV, tmp_path / "dg-dev.log") as ui:
         backfill = ui.backfill(ALL_ASSETS, partitions)
         status, runs = ui.wait_for_backfill(backfill, timeout=600)
@@ -186,6 +219,6 @@ def test_backfill_from_dg_dev(project, tmp_path):
         "SELECT CAST(period_start AS VARCHAR), country, orders, customers, revenue"
         " FROM analytics.order_summary",
     )
-    for day, next_day in zip(partitions, [*partitions[1:], "2025-01-05"], strict=True):
+    for day, next_day in zip(partitions, [*partitions[1:], "2025-01-08"], strict=True):
         rows = {row[1]: row[2:] for row in built if row[0] == day}
         assert rows == expected_by_country(day, next_day), day

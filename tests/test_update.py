@@ -108,6 +108,9 @@ def user_edits(project: Path) -> None:
         '    "order_summary": {"fct_orders"},',
         '    "top_countries": {"fct_orders"},\n',
     )
+    automation_test = project / "tests" / "test_automation.py"
+    if automation_test.is_file():  # declarative automation: the new asset follows fct_orders
+        insert_after(automation_test, '    "dim_customers",', '    "top_countries",\n')
     # An edited README section.
     insert_after(
         project / "README.md",

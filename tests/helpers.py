@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -61,5 +62,74 @@ def data_args(answers: dict) -> list[str]:
     """`-d key=value` arguments; lists as YAML flow sequences (JSON), as Copier parses them."""
     args = []
     for key, value in answers.items():
-        args += ["-d", f"{key}={value if isinstance(value, str) else json.dumps(value)}"]
+        text = value if isinstance(value, str) else json.dumps(value)
+        args += ["-d", f"{key}={text}"]
     return args
+
+
+# --- Releases: the template's history, for update tests ---------------------------------------
+
+
+def template_history(dst: Path) -> tuple[Path, str, str]:
+    """A scratch clone of this repository with every release recorded in CHANGELOG.md tagged,
+    and the working tree committed on top, tagged as the version it will be released as.
+
+    Returns (clone, tag of the previous release, tag of the working tree). Tags are created here
+    only, never in the repository under test.
+    """
+    # By path: in-process renders may have swapped the `copier_dagster` package for a clone's.
+    spec = importlib.util.spec_from_file_location(
+        "template_releases", REPO / "extensions" / "copier_dagster" / "releases.py"
+    )
+    releases = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(releases)
+
+    recorded = releases.read(REPO / "CHANGELOG.md")
+    previous, current = releases.upgrade_path(recorded)
+    git("clone", "-q", "--no-tags", str(REPO), str(dst), cwd=dst.parent)
+    for release in recorded:
+        if release.commit and release != current:
+            try:
+                git("tag", release.tag, release.commit, cwd=dst)
+            except subprocess.CalledProcessError as error:
+                raise AssertionError(
+                    f"CHANGELOG.md records {release.tag} at {release.commit}, which this clone "
+                    f"lacks (a shallow clone? fetch the whole history): {error.stderr}"
+                ) from None
+    for name in filter(None, git("ls-files", "-z", cwd=dst).split("\0")):
+        (dst / name).unlink(missing_ok=True)
+    files = git("ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=REPO)
+    for name in filter(None, files.split("\0")):
+        if (REPO / name).is_file():
+            (dst / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, dst / name)
+    git("add", "-A", cwd=dst)
+    git("commit", "-q", "--allow-empty", "-m", f"working tree as {current.tag}", cwd=dst)
+    git("tag", current.tag, cwd=dst)
+    return dst, previous.tag, current.tag
+
+
+def commit_all(project: Path, message: str) -> None:
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "--allow-empty", "-m", message, cwd=project)
+
+
+def render(template: Path, ref: str, dst: Path, answers: dict) -> Path:
+    """`copier copy` of one version of the template, committed as a user would."""
+    result = copier_cli(
+        "copy", "--trust", "--defaults", "--vcs-ref", ref, *data_args(answers),
+        str(template), str(dst),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return dst
+
+
+def files_of(project: Path, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """Every file of a project (not .git), path -> content."""
+    return {
+        str(p.relative_to(project)): p.read_bytes()
+        for p in sorted(project.rglob("*"))
+        if p.is_file()
+        and ".git" not in p.relative_to(project).parts
+        and str(p.relative_to(project)) not in skip
+    }

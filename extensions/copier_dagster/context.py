@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from . import organization
 from .quoting import env_name
 
 VERSIONS_FILE = Path(__file__).with_name("versions.toml")
@@ -125,6 +126,7 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
     except ValueError:  # an invalid date being validated: nothing to derive yet
         first_key = None
     return {
+        "org": organization.current(),
         "sample_first_day": SAMPLE_FIRST_DAY,
         "requires_python": pins()["requires-python"],
         "dependencies": [dependency(p) for p in sorted(runtime)],

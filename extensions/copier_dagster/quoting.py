@@ -10,6 +10,8 @@ import json
 import re
 import unicodedata
 
+from . import organization
+
 
 def toml_str(value: object) -> str:
     """A TOML basic string. JSON's escapes are a subset of TOML's."""
@@ -51,8 +53,14 @@ def env_name(value: object) -> str:
     return re.sub(r"[^A-Z0-9_]", "_", str(value).upper())
 
 
-def to_package_name(value: object) -> str:
-    """A default package name from a project name: 'Acme Data!' -> 'acme_data'."""
+def to_package_name(value: object, prefix: str | None = None) -> str:
+    """A default package name from a project name: 'Acme Data!' -> 'acme_data'.
+
+    It starts with the organization's package prefix, if it has one (organization.toml).
+    """
     ascii_text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    return re.sub(r"^[^a-z]+", "", "_".join(words))
+    name = re.sub(r"^[^a-z]+", "", "_".join(words))
+    if prefix is None:
+        prefix = organization.current()["package_prefix"]
+    return name if name.startswith(prefix) else prefix + name

@@ -12,6 +12,8 @@ import keyword
 import re
 import zoneinfo
 
+from . import organization
+
 # Modules the rendered project imports: a package with one of these names would shadow it.
 RESERVED_PACKAGE_NAMES = frozenset(
     {
@@ -61,8 +63,15 @@ def project_name_error(value: object) -> str:
     return ""
 
 
-def package_name_error(value: object) -> str:
+def package_name_error(value: object, prefix: str | None = None) -> str:
     name = str(value or "")
+    if prefix is None:
+        prefix = organization.current()["package_prefix"]
+    if not name.startswith(prefix):
+        return (
+            f"'{name}' must start with '{prefix}', the package prefix of your organization "
+            f"(organization.toml): e.g. '{prefix}{name}'"
+        )
     if not _IDENTIFIER.match(name):
         return (
             f"'{name}' is not a valid package name: use lower-case letters, digits and "

@@ -1,0 +1,468 @@
+"""`copier update` from the previous release recorded in CHANGELOG.md to the working tree, through
+the real Copier CLI on real git repositories: user edits survive, the template's changes land,
+conflicts are reported by file name, renames ship migrations, answers can change later.
+
+The releases are recreated as tags in a scratch clone (helpers.template_history), so these tests
+follow the record: when a release is added they update from it.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.version import Version
+
+from copier_dagster import conflicts, releases
+
+from helpers import (
+    BASE_ANSWERS,
+    CLEAN_ENV,
+    REPO,
+    commit_all,
+    copier_cli,
+    data_args,
+    files_of,
+    git,
+    render,
+    template_history,
+)
+
+PACKAGE = "acme_data"
+LOCK_FILES = ("uv.lock",)
+
+
+@pytest.fixture(scope="session")
+def history(tmp_path_factory) -> tuple[Path, str, str]:
+    """(template clone, previous release tag, working tree tag)."""
+    return template_history(tmp_path_factory.mktemp("history") / "template")
+
+
+def update(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return copier_cli("update", "--trust", "--defaults", *args, cwd=project)
+
+
+def assert_no_conflicts(project: Path) -> None:
+    assert conflicts.find_conflicts(project) == {}
+    assert not list(project.rglob("*.rej"))
+
+
+# --- The user's edits: functions that edit a project, applied to both sides of a comparison ---
+
+
+def insert_after(path: Path, anchor: str, text: str) -> None:
+    """Insert `text` after the first line that starts with `anchor` (which must exist)."""
+    lines = path.read_text().splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.startswith(anchor))
+    lines.insert(index + 1, text)
+    path.write_text("".join(lines))
+
+
+NEW_ASSET = '''"""Countries ranked by revenue: what the sales team reads every morning."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from ...settings import OWNERS
+
+
+@dg.asset(
+    deps=["fct_orders"],
+    group_name="analytics",
+    description="Countries ranked by the revenue of their completed orders.",
+    owners=OWNERS,
+    kinds={"sql", "duckdb"},
+    code_version="1",
+    metadata={"dagster/table_name": "analytics.top_countries"},
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def top_countries(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS analytics")
+        conn.execute(
+            "CREATE OR REPLACE TABLE analytics.top_countries AS"
+            " SELECT country, SUM(amount) AS revenue FROM marts.fct_orders"
+            " GROUP BY country ORDER BY revenue DESC"
+        )
+        rows = conn.execute("SELECT COUNT(*) FROM analytics.top_countries").fetchone()[0]
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+'''
+
+
+def user_edits(project: Path) -> None:
+    """What a team does to its project between two template releases."""
+    src = project / "src" / PACKAGE / "defs"
+    # A changed asset: dim_customers gains a column.
+    insert_after(
+        src / "transform" / "models.py",
+        "        MIN(o.order_date) AS first_order_date,",
+        "        MAX(o.order_date) AS last_order_date,\n",
+    )
+    # A new asset file, and the project's own test that knows about it.
+    (src / "analytics" / "top_countries.py").write_text(NEW_ASSET)
+    insert_after(
+        project / "tests" / "test_definitions.py",
+        '    "order_summary": {"fct_orders"},',
+        '    "top_countries": {"fct_orders"},\n',
+    )
+    automation_test = project / "tests" / "test_automation.py"
+    if automation_test.is_file():  # declarative automation: the new asset follows fct_orders
+        insert_after(automation_test, '    "dim_customers",', '    "top_countries",\n')
+    # An edited README section.
+    insert_after(
+        project / "README.md",
+        "- Lint: `uv run ruff check`",
+        "- Ask #data-eng on Slack before changing a mart: dashboards read them.\n",
+    )
+    # A changed dependency.
+    insert_after(project / "pyproject.toml", '    "duckdb==', '    "pyyaml>=6",\n')
+    # A deleted example file.
+    (project / ".env.example").unlink()
+
+
+def unrelated_edits(project: Path) -> None:
+    """Edits away from anything an answer decides."""
+    insert_after(
+        project / "README.md",
+        "- Lint: `uv run ruff check`",
+        "- Ask #data-eng on Slack before changing a mart: dashboards read them.\n",
+    )
+    insert_after(
+        project / "src" / PACKAGE / "defs" / "transform" / "models.py",
+        "        MIN(o.order_date) AS first_order_date,",
+        "        MAX(o.order_date) AS last_order_date,\n",
+    )
+    (project / "src" / PACKAGE / "defs" / "analytics" / "top_countries.py").write_text(NEW_ASSET)
+
+
+def expected_project(history, tag: str, answers: dict, edits, dst: Path) -> dict[str, bytes]:
+    """A fresh copy of `tag` with `answers`, with the user's edits made on it by hand."""
+    render(history[0], tag, dst, answers)
+    edits(dst)
+    return files_of(dst, skip=LOCK_FILES)
+
+
+def diff_files(actual: dict[str, bytes], expected: dict[str, bytes]) -> list[str]:
+    return sorted(
+        name for name in actual.keys() | expected.keys() if actual.get(name) != expected.get(name)
+    )
+
+
+# --- Releases ----------------------------------------------------------------------------------
+
+
+def test_releases_are_recorded():
+    recorded = releases.read()
+    assert recorded[-1].version == "0.1.0"
+    assert recorded[-1].commit == "addc2f0182cdbe3eb59045f95ebdc4c4d09b9491"
+    for release in recorded:
+        if release.commit:  # in this history, an ancestor of the working tree
+            git("merge-base", "--is-ancestor", release.commit, "HEAD", cwd=REPO)
+    # pyproject.toml has the latest release's version, or the next one's once it is bumped.
+    latest = next(r for r in recorded if r.commit)
+    version = Version(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"])
+    assert Version(latest.version) <= version <= Version(recorded[0].version)
+    # A migration for a version past the working tree's would never run.
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    for migration in config.get("_migrations", []):
+        if isinstance(migration, dict) and "version" in migration:
+            assert Version(migration["version"]) <= Version(recorded[0].version), migration
+
+
+def test_changelog_format_is_enforced():
+    record = "## 0.1.0 (commit " + "a" * 40 + ")\n"
+    assert releases.parse_changelog("## Unreleased\n" + record)[0].version == "0.2.0"
+    assert releases.parse_changelog(record)[0].commit == "a" * 40
+    for bad in (
+        "## 0.1.0\n",
+        "## 0.1.0 (commit abc)\n",
+        "## banana (commit " + "a" * 40 + ")\n",
+        record + "## 0.2.0 (commit " + "b" * 40 + ")\n",
+        record + "## Unreleased\n",
+    ):
+        with pytest.raises(ValueError):
+            releases.parse_changelog(bad)
+
+
+# --- Acceptance 1: an edited project takes the update and keeps every edit ----------------------
+
+
+@pytest.fixture(scope="module")
+def edited_update(history, tmp_path_factory) -> dict:
+    template, previous, current = history
+    project = render(template, previous, tmp_path_factory.mktemp("edited") / "acme", BASE_ANSWERS)
+    commit_all(project, "project from the template")
+    user_edits(project)
+    commit_all(project, "our changes")
+    result = update(project, "--vcs-ref", current)
+    return {"dir": project, "result": result, "current": current}
+
+
+def test_update_keeps_every_edit(edited_update, history, tmp_path):
+    project, result = edited_update["dir"], edited_update["result"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "no conflicts left" in result.stderr
+    assert_no_conflicts(project)
+    # Exactly the working tree's render with the user's edits made on it: every edit kept, every
+    # template change applied, the deleted file not recreated.
+    expected = expected_project(
+        history, edited_update["current"], BASE_ANSWERS, user_edits, tmp_path / "expected"
+    )
+    assert diff_files(files_of(project, skip=LOCK_FILES), expected) == []
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == edited_update["current"]
+
+
+@pytest.mark.e2e
+def test_updated_project_still_works(edited_update):
+    project = edited_update["dir"]
+    assert edited_update["result"].returncode == 0
+    for cmd in (
+        ["uv", "sync", "--quiet"],
+        ["uv", "run", "dg", "check", "defs"],
+        ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"],
+    ):
+        out = subprocess.run(
+            cmd, cwd=project, env=CLEAN_ENV, capture_output=True, text=True, timeout=900
+        )
+        assert out.returncode == 0, f"{cmd}\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+    assert " passed" in out.stdout and "failed" not in out.stdout
+
+
+# --- Acceptance 2: an unedited project becomes a fresh copy of the new version ----------------
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},
+        {
+            "automation_style": "schedules",
+            "partitioning": "weekly",
+            "timezone": "Europe/Paris",
+            "author_name": "Data Team",
+            "owners": ["team:analytics", "jane@example.com"],
+        },
+    ],
+    ids=["defaults", "custom"],
+)
+def test_unedited_update_equals_fresh_copy(history, tmp_path, answers):
+    template, previous, current = history
+    answers = {**BASE_ANSWERS, **answers}
+    project = render(template, previous, tmp_path / "updated", answers)
+    commit_all(project, "project from the template")
+    result = update(project, "--vcs-ref", current)
+    assert result.returncode == 0, result.stderr[-3000:]
+    fresh = render(template, current, tmp_path / "fresh", answers)
+    assert diff_files(files_of(project, LOCK_FILES), files_of(fresh, LOCK_FILES)) == []
+
+
+# --- Acceptance 3: a conflict is reported by file name and the update fails --------------------
+
+
+def next_version(history, tmp_path: Path, change) -> tuple[Path, str]:
+    """A clone of the template history with one more commit, made by `change`, tagged."""
+    template, _, current = history
+    clone = tmp_path / "template-next"
+    git("clone", "-q", str(template), str(clone), cwd=tmp_path)
+    change(clone)
+    version = Version(current.removeprefix("v"))
+    tag = f"v{version.major}.{version.minor}.{version.micro + 1}"
+    commit_all(clone, f"change for {tag}")
+    git("tag", tag, cwd=clone)
+    return clone, tag
+
+
+def wider_lines(template: Path) -> None:
+    path = template / "template" / "pyproject.toml.jinja"
+    path.write_text(path.read_text().replace("line-length = 100", "line-length = 110", 1))
+
+
+@pytest.mark.parametrize("mode", ["inline", "rej"])
+def test_conflict_is_reported(history, tmp_path, mode):
+    _, _, current = history
+    template, tag = next_version(history, tmp_path, wider_lines)
+    project = render(template, current, tmp_path / "acme", BASE_ANSWERS)
+    commit_all(project, "project from the template")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("line-length = 100", "line-length = 120"))
+    insert_after(project / "README.md", "- Lint:", "- A line nobody else touches.\n")
+    commit_all(project, "our line length")
+
+    result = update(project, "--vcs-ref", tag, "--conflict", mode)
+
+    assert result.returncode != 0
+    listed = re.findall(r"^  (\S+)  ", result.stderr, re.M)
+    assert listed == (["pyproject.toml"] if mode == "inline" else ["pyproject.toml.rej"])
+    assert "merge by hand" in result.stderr
+    text = pyproject.read_text()
+    if mode == "inline":
+        assert "<<<<<<< before updating" in text and "line-length = 120" in text
+    else:
+        assert (
+            "line-length = 110" in text
+            and "line-length = 120" in (project / "pyproject.toml.rej").read_text()
+        )
+    assert "- A line nobody else touches." in (project / "README.md").read_text()
+
+
+def test_conflict_check_on_a_clean_and_a_dirty_tree(tmp_path):
+    git("init", "-q", cwd=tmp_path)
+    (tmp_path / "ok.py").write_text("x = 1\n# <<<<<<< not at the start of a line\n")
+    assert conflicts.find_conflicts(tmp_path) == {}
+    conflicted = "<<<<<<< before updating\nx\n=======\ny\n>>>>>>> after updating\n"
+    (tmp_path / "a.py").write_text(conflicted)
+    (tmp_path / "b.toml.rej").write_text("@@ hunk\n")
+    (tmp_path / "ignored").mkdir()
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    (tmp_path / "ignored" / "c.py").write_text("<<<<<<< before updating\n")
+    found = conflicts.find_conflicts(tmp_path)
+    assert list(found) == ["a.py", "b.toml.rej"]
+    assert "a.py" in conflicts.report(found) and "b.toml" in found["b.toml.rej"]
+    assert conflicts.main(tmp_path) == 1
+
+
+# --- Acceptance 5: renames and removals ship migrations ----------------------------------------
+
+MARKER = "user edit that must survive the update"
+
+
+def lost_edits(template: Path, old: str, new: str, answers: dict, workdir: Path) -> list[str]:
+    """Rendered paths of `old` that `new` no longer renders: a user's edit to each is followed
+    through a real update; returns the paths whose edit is nowhere in the updated project."""
+    answers = {**BASE_ANSWERS, **answers}
+    old_files = files_of(render(template, old, workdir / "old", answers))
+    new_files = files_of(render(template, new, workdir / "new", answers))
+    gone = sorted(set(old_files) - set(new_files))
+    if not gone:
+        return []
+    project = workdir / "old"
+    commit_all(project, "project from the template")
+    for name in gone:
+        with (project / name).open("a") as f:
+            f.write(f"# {MARKER}: {name}\n")
+    commit_all(project, "our edits")
+    update(project, "--vcs-ref", new)  # exits non-zero if a moved edit became a conflict
+    kept = "\n".join(content.decode(errors="replace") for content in files_of(project).values())
+    return [name for name in gone if f"{MARKER}: {name}" not in kept]
+
+
+COMBINATIONS = [
+    {},
+    {"automation_style": "schedules", "partitioning": "weekly"},
+    {"automation_style": "sensors", "partitioning": "none"},
+    {"partitioning": "monthly"},
+]
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS, ids=lambda a: "-".join(a.values()) or "defaults")
+def test_no_release_drops_an_edited_file(history, tmp_path, answers):
+    """Fails when the working tree renames or removes a rendered file without a migration."""
+    template, previous, current = history
+    assert lost_edits(template, previous, current, answers, tmp_path) == []
+
+
+MODELS = "template/src/{{ package_name }}/defs/transform/models.py.jinja"
+RENAMED = "template/src/{{ package_name }}/defs/transform/sql_models.py.jinja"
+RENAME_MIGRATION = """\
+  - version: {tag}
+    when: "{{{{ _stage == 'before' }}}}"
+    command: >-
+      for f in src/*/defs/transform/models.py; do
+      if [ -f "$f" ]; then git mv "$f" "${{f%/models.py}}/sql_models.py"; fi; done
+"""
+
+
+def rename_models(template: Path, migration: bool) -> None:
+    git("mv", MODELS, RENAMED, cwd=template)
+    if migration:
+        config = template / "copier.yml"
+        tag = git("describe", "--tags", "--abbrev=0", cwd=template)
+        version = Version(tag.removeprefix("v"))
+        entry = RENAME_MIGRATION.format(tag=f"v{version.major}.{version.minor}.{version.micro + 1}")
+        config.write_text(config.read_text().replace("_migrations:\n", "_migrations:\n" + entry))
+
+
+def test_rename_without_migration_is_caught(history, tmp_path):
+    template, tag = next_version(history, tmp_path, lambda t: rename_models(t, migration=False))
+    lost = lost_edits(template, history[2], tag, {}, tmp_path)
+    assert lost == [f"src/{PACKAGE}/defs/transform/models.py"]
+
+
+def test_rename_with_migration_keeps_the_edit(history, tmp_path):
+    template, tag = next_version(history, tmp_path, lambda t: rename_models(t, migration=True))
+    assert lost_edits(template, history[2], tag, {}, tmp_path) == []
+    renamed = tmp_path / "old" / "src" / PACKAGE / "defs" / "transform" / "sql_models.py"
+    assert MARKER in renamed.read_text()
+    assert not (renamed.parent / "models.py").exists()
+
+
+# --- Acceptance 4: changing an answer later, with --vcs-ref :current: --------------------------
+
+
+def choice_changes() -> list[tuple[str, object]]:
+    """For each choice question of copier.yml: the question and a value other than the default."""
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    changes = []
+    for name, question in config.items():
+        choices = question.get("choices") if isinstance(question, dict) else None
+        if name.startswith("_") or not choices:
+            continue
+        values = list(choices.values()) if isinstance(choices, dict) else list(choices)
+        values = [v["value"] if isinstance(v, dict) else v for v in values]
+        if question.get("multiselect"):
+            changes.append((name, values))
+        else:
+            changes.append((name, values[-1]))
+    return changes
+
+
+@pytest.mark.parametrize(("question", "value"), choice_changes(), ids=lambda v: str(v))
+def test_changing_an_answer_keeps_unrelated_edits(history, tmp_path, question, value):
+    template, _, current = history
+    project = render(template, current, tmp_path / "acme", BASE_ANSWERS)
+    defaults = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert defaults[question] != value, "pick a value that changes something"
+    commit_all(project, "project from the template")
+    unrelated_edits(project)
+    commit_all(project, "our changes")
+
+    result = update(project, "--vcs-ref", ":current:", *data_args({question: value}))
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert_no_conflicts(project)
+    answers = {**BASE_ANSWERS, question: value}
+    expected = expected_project(history, current, answers, unrelated_edits, tmp_path / "expected")
+    assert diff_files(files_of(project, skip=LOCK_FILES), expected) == []
+
+
+def test_side_effects_run_on_copy_only():
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    for task in config["_tasks"]:
+        assert isinstance(task, dict) and task["when"] == "{{ _copier_operation == 'copy' }}", task
+    assert {"uv.lock", ".env"} <= set(config["_skip_if_exists"])
+    last = config["_migrations"][-1]
+    assert "version" not in last and "conflicts.py" in " ".join(last["command"])
+
+
+def test_user_owned_files_are_kept(history, tmp_path):
+    """uv.lock and .env are the project's: an update (even one that renders them) keeps them."""
+    _, _, current = history
+
+    def render_lock(template: Path) -> None:
+        (template / "template" / "uv.lock").write_text("# from the template\n")
+        (template / "template" / ".env").write_text("FROM_TEMPLATE=1\n")
+
+    template, tag = next_version(history, tmp_path, render_lock)
+    project = render(template, current, tmp_path / "acme", BASE_ANSWERS)
+    (project / "uv.lock").write_text("# the project's lock\n")
+    commit_all(project, "locked")
+    (project / ".env").write_text("LOCAL=1\n")  # gitignored: no commit needed
+    result = update(project, "--vcs-ref", tag)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (project / "uv.lock").read_text() == "# the project's lock\n"
+    assert (project / ".env").read_text() == "LOCAL=1\n"

@@ -118,8 +118,8 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
         partitioning = "daily"
     start = str(answers.get("partition_start") or SAMPLE_FIRST_DAY)
     prefix = env_name(package)
-    answered_tools = answers.get("etl_tools")
-    tools = {t for t in (answered_tools if isinstance(answered_tools, list) else []) if t in ETL_TOOLS}
+    answered = answers.get("etl_tools")
+    tools = set(answered if isinstance(answered, list) else []) & set(ETL_TOOLS)
     runtime = set(BASE_DEPENDENCIES).union(*(TOOL_DEPENDENCIES[t] for t in tools))
     try:
         first_key = first_partition_key(partitioning, start)

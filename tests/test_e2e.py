@@ -104,9 +104,7 @@ def query_warehouse(project: Path, sql: str) -> list[list]:
     return json.loads(out)
 
 
-@pytest.fixture(
-    scope="module", params=COMBINATIONS, ids=lambda c: "-".join(c.values()) or "defaults"
-)
+@pytest.fixture(scope="module", params=COMBINATIONS, ids=combination_id)
 def project(request, template, tmp_path_factory) -> dict:
     answers = {**BASE_ANSWERS, **request.param}
     dst = tmp_path_factory.mktemp("e2e") / "acme"

@@ -175,14 +175,41 @@ def test_first_partition_key(partitioning, start, first):
 def test_dependencies_come_from_the_versions_file():
     pins = context.pins()["packages"]
     derived = context.derive({"package_name": "acme", "partitioning": "daily"})
-    for requirement in derived["dependencies"] + derived["dev_dependencies"]:
-        name, version = requirement.split("==")
+    for dep in derived["dependencies"] + derived["dev_dependencies"]:
+        name, version = dep["requirement"].split("==")
         assert pins[name] == version
-    assert {r.split("==")[0] for r in derived["dependencies"]} == {
+    assert {d["requirement"].split("==")[0] for d in derived["dependencies"]} == {
         "dagster",
         "dagster-duckdb",
         "duckdb",
     }
+    assert derived["dependencies"][-1]["reason"]  # duckdb: pinned for the storage format
+
+
+def test_tool_dependencies_and_loaders():
+    derived = context.derive({"etl_tools": ["dlt", "sling", "dbt"]})
+    requirements = [d["requirement"] for d in derived["dependencies"]]
+    assert "dbt-core>=1.11,<1.12" in requirements
+    assert "dlt[duckdb]==1.31.0" in requirements
+    assert any(r.startswith("sling-linux-amd64==") and " ; sys_platform" in r for r in requirements)
+    assert derived["raw_loaders"] == {"customers": "sling", "orders": "dlt"}
+    assert context.raw_loaders({"dlt"}) == {"customers": "dlt", "orders": "dlt"}
+    assert context.raw_loaders({"dbt"}) == {"customers": "python", "orders": "python"}
+    assert context.derive({"etl_tools": ["spark"]})["tools"] == []
+
+
+def test_older_projects_keep_their_behaviour_on_update(tmp_path):
+    from copier_dagster import upgrades
+
+    assert upgrades.answers_added_since("0.1.0") == {"etl_tools": []}
+    assert upgrades.answers_added_since("0.2.0") == {}
+    answers = tmp_path / ".copier-answers.yml"
+    answers.write_text("_commit: v0.1.0\nproject_name: X\n")
+    assert upgrades.main(tmp_path, "0.1.0") == 0
+    assert "etl_tools: []" in answers.read_text()
+    answers.write_text("_commit: v0.1.0\netl_tools:\n- dbt\n")
+    upgrades.main(tmp_path, "0.1.0")
+    assert answers.read_text().count("etl_tools") == 1
 
 
 def test_derive_copes_with_partial_answers():

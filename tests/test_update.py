@@ -17,7 +17,7 @@ import pytest
 import yaml
 from packaging.version import Version
 
-from copier_dagster import conflicts, releases
+from copier_dagster import conflicts, releases, upgrades
 
 from helpers import (
     BASE_ANSWERS,
@@ -62,7 +62,7 @@ def insert_after(path: Path, anchor: str, text: str) -> None:
     path.write_text("".join(lines))
 
 
-NEW_ASSET = '''"""Countries ranked by revenue: what the sales team reads every morning."""
+NEW_ASSET = '''"""Customers ranked by their orders: what the sales team reads every morning."""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -71,24 +71,24 @@ from ...settings import OWNERS
 
 
 @dg.asset(
-    deps=["fct_orders"],
+    deps=[["raw", "orders"]],
     group_name="analytics",
-    description="Countries ranked by the revenue of their completed orders.",
+    description="Customers ranked by the number of orders they placed.",
     owners=OWNERS,
     kinds={"sql", "duckdb"},
     code_version="1",
-    metadata={"dagster/table_name": "analytics.top_countries"},
+    metadata={"dagster/table_name": "analytics.top_customers"},
     automation_condition=dg.AutomationCondition.eager(),
 )
-def top_countries(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def top_customers(warehouse: DuckDBResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as conn:
         conn.execute("CREATE SCHEMA IF NOT EXISTS analytics")
         conn.execute(
-            "CREATE OR REPLACE TABLE analytics.top_countries AS"
-            " SELECT country, SUM(amount) AS revenue FROM marts.fct_orders"
-            " GROUP BY country ORDER BY revenue DESC"
+            "CREATE OR REPLACE TABLE analytics.top_customers AS"
+            " SELECT customer_id, COUNT(*) AS orders FROM raw.orders"
+            " GROUP BY customer_id ORDER BY orders DESC"
         )
-        rows = conn.execute("SELECT COUNT(*) FROM analytics.top_countries").fetchone()[0]
+        rows = conn.execute("SELECT COUNT(*) FROM analytics.top_customers").fetchone()[0]
     return dg.MaterializeResult(metadata={"dagster/row_count": rows})
 '''
 
@@ -102,16 +102,8 @@ def user_edits(project: Path) -> None:
         "        MIN(o.order_date) AS first_order_date,",
         "        MAX(o.order_date) AS last_order_date,\n",
     )
-    # A new asset file, and the project's own test that knows about it.
-    (src / "analytics" / "top_countries.py").write_text(NEW_ASSET)
-    insert_after(
-        project / "tests" / "test_definitions.py",
-        '    "order_summary": {"fct_orders"},',
-        '    "top_countries": {"fct_orders"},\n',
-    )
-    automation_test = project / "tests" / "test_automation.py"
-    if automation_test.is_file():  # declarative automation: the new asset follows fct_orders
-        insert_after(automation_test, '    "dim_customers",', '    "top_countries",\n')
+    # A new asset file (the project's tests check the template's assets and leave it alone).
+    (src / "analytics" / "top_customers.py").write_text(NEW_ASSET)
     # An edited README section.
     insert_after(
         project / "README.md",
@@ -119,7 +111,7 @@ def user_edits(project: Path) -> None:
         "- Ask #data-eng on Slack before changing a mart: dashboards read them.\n",
     )
     # A changed dependency.
-    insert_after(project / "pyproject.toml", '    "duckdb==', '    "pyyaml>=6",\n')
+    insert_after(project / "pyproject.toml", '    "ruff==', '    "pytest-timeout>=2",\n')
     # A deleted example file.
     (project / ".env.example").unlink()
 
@@ -132,11 +124,11 @@ def unrelated_edits(project: Path) -> None:
         "- Ask #data-eng on Slack before changing a mart: dashboards read them.\n",
     )
     insert_after(
-        project / "src" / PACKAGE / "defs" / "transform" / "models.py",
-        "        MIN(o.order_date) AS first_order_date,",
-        "        MAX(o.order_date) AS last_order_date,\n",
+        project / "src" / PACKAGE / "defs" / "ingest" / "checks.py",
+        "def build_has_rows_check(",
+        "    # Our ingest runbook: docs/ingest.md.\n",
     )
-    (project / "src" / PACKAGE / "defs" / "analytics" / "top_countries.py").write_text(NEW_ASSET)
+    (project / "src" / PACKAGE / "defs" / "analytics" / "top_customers.py").write_text(NEW_ASSET)
 
 
 def expected_project(history, tag: str, answers: dict, edits, dst: Path) -> dict[str, bytes]:
@@ -144,6 +136,11 @@ def expected_project(history, tag: str, answers: dict, edits, dst: Path) -> dict
     render(history[0], tag, dst, answers)
     edits(dst)
     return files_of(dst, skip=LOCK_FILES)
+
+
+def added_since(tag: str) -> dict:
+    """Answers the update gives new questions in a project made with release `tag`."""
+    return upgrades.answers_added_since(tag.removeprefix("v"))
 
 
 def diff_files(actual: dict[str, bytes], expected: dict[str, bytes]) -> list[str]:
@@ -209,8 +206,9 @@ def test_update_keeps_every_edit(edited_update, history, tmp_path):
     assert_no_conflicts(project)
     # Exactly the working tree's render with the user's edits made on it: every edit kept, every
     # template change applied, the deleted file not recreated.
+    answers = {**BASE_ANSWERS, **added_since(history[1])}
     expected = expected_project(
-        history, edited_update["current"], BASE_ANSWERS, user_edits, tmp_path / "expected"
+        history, edited_update["current"], answers, user_edits, tmp_path / "expected"
     )
     assert diff_files(files_of(project, skip=LOCK_FILES), expected) == []
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
@@ -257,7 +255,7 @@ def test_unedited_update_equals_fresh_copy(history, tmp_path, answers):
     commit_all(project, "project from the template")
     result = update(project, "--vcs-ref", current)
     assert result.returncode == 0, result.stderr[-3000:]
-    fresh = render(template, current, tmp_path / "fresh", answers)
+    fresh = render(template, current, tmp_path / "fresh", {**answers, **added_since(previous)})
     assert diff_files(files_of(project, LOCK_FILES), files_of(fresh, LOCK_FILES)) == []
 
 
@@ -366,14 +364,14 @@ def test_no_release_drops_an_edited_file(history, tmp_path, answers):
     assert lost_edits(template, previous, current, answers, tmp_path) == []
 
 
-MODELS = "template/src/{{ package_name }}/defs/transform/models.py.jinja"
-RENAMED = "template/src/{{ package_name }}/defs/transform/sql_models.py.jinja"
+MODELS = "template/src/{{ package_name }}/defs/ingest/checks.py"
+RENAMED = "template/src/{{ package_name }}/defs/ingest/raw_checks.py"
 RENAME_MIGRATION = """\
   - version: {tag}
     when: "{{{{ _stage == 'before' }}}}"
     command: >-
-      for f in src/*/defs/transform/models.py; do
-      if [ -f "$f" ]; then git mv "$f" "${{f%/models.py}}/sql_models.py"; fi; done
+      for f in src/*/defs/ingest/checks.py; do
+      if [ -f "$f" ]; then git mv "$f" "${{f%/checks.py}}/raw_checks.py"; fi; done
 """
 
 
@@ -390,15 +388,15 @@ def rename_models(template: Path, migration: bool) -> None:
 def test_rename_without_migration_is_caught(history, tmp_path):
     template, tag = next_version(history, tmp_path, lambda t: rename_models(t, migration=False))
     lost = lost_edits(template, history[2], tag, {}, tmp_path)
-    assert lost == [f"src/{PACKAGE}/defs/transform/models.py"]
+    assert lost == [f"src/{PACKAGE}/defs/ingest/checks.py"]
 
 
 def test_rename_with_migration_keeps_the_edit(history, tmp_path):
     template, tag = next_version(history, tmp_path, lambda t: rename_models(t, migration=True))
     assert lost_edits(template, history[2], tag, {}, tmp_path) == []
-    renamed = tmp_path / "old" / "src" / PACKAGE / "defs" / "transform" / "sql_models.py"
+    renamed = tmp_path / "old" / "src" / PACKAGE / "defs" / "ingest" / "raw_checks.py"
     assert MARKER in renamed.read_text()
-    assert not (renamed.parent / "models.py").exists()
+    assert not (renamed.parent / "checks.py").exists()
 
 
 # --- Acceptance 4: changing an answer later, with --vcs-ref :current: --------------------------

@@ -1,0 +1,53 @@
+"""Before `copier update`: answer new questions the way the project already behaves.
+
+A question added in a release gets, in projects made before that release, the answer that keeps
+what they render unchanged (not the question's default, which is for new projects). Example:
+projects made before 0.2.0 load and transform with plain Python; `etl_tools` defaulting to
+dlt + dbt would replace their files, and the user's edits to them, on update.
+
+copier.yml runs this script as a `before` migration on every update, in the project's root, with
+Copier's own Python (so: standard library, plus PyYAML which Copier depends on).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# release -> answers that keep a project made before it rendering as it did.
+ANSWERS_FOR_OLDER_PROJECTS: dict[str, dict[str, object]] = {
+    "0.2.0": {"etl_tools": []},
+}
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("+")[0].split(".")[:3])
+
+
+def answers_added_since(version: str) -> dict[str, object]:
+    """The answers a project made with template `version` gets before updating."""
+    added: dict[str, object] = {}
+    for release, answers in sorted(
+        ANSWERS_FOR_OLDER_PROJECTS.items(), key=lambda r: _version(r[0])
+    ):
+        if _version(version) < _version(release):
+            added.update(answers)
+    return added
+
+
+def main(root: Path, from_version: str, answers_file: str = ".copier-answers.yml") -> int:
+    import yaml
+
+    path = root / answers_file
+    recorded = yaml.safe_load(path.read_text()) or {}
+    missing = {k: v for k, v in answers_added_since(from_version).items() if k not in recorded}
+    if missing:
+        with path.open("a") as f:
+            f.write(yaml.safe_dump(missing, default_flow_style=False, sort_keys=True))
+        print(f"Kept this project's behaviour for new questions: {missing}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path.cwd(), os.environ["VERSION_PEP440_FROM"]))

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from . import deployment
 from .quoting import env_name
 
 VERSIONS_FILE = Path(__file__).with_name("versions.toml")
@@ -89,7 +90,7 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
         first_key = first_partition_key(partitioning, start)
     except ValueError:  # an invalid date being validated: nothing to derive yet
         first_key = None
-    return {
+    values = {
         "sample_first_day": SAMPLE_FIRST_DAY,
         "requires_python": pins()["requires-python"],
         "dependencies": [requirement(p) for p in sorted(BASE_DEPENDENCIES)],
@@ -101,3 +102,4 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
         "partitioned": partitioning != "none",
         "partitions_name": f"{partitioning}_partitions",
     }
+    return {**values, **deployment.derive(answers, values, pins())}

@@ -20,16 +20,43 @@ from helpers import BASE_ANSWERS
 
 STYLES = ["declarative", "schedules", "sensors"]
 PARTITIONINGS = ["daily", "weekly", "monthly", "none"]
-MATRIX = list(itertools.product(STYLES, PARTITIONINGS))
+CI_PROVIDERS = ["github", "gitlab", "none"]
+DEPLOYMENTS = ["none", "docker-compose", "kubernetes", "dagster-plus"]
+# Automation x partitioning with the default CI and deployment, then CI x deployment with the
+# default automation: every value of every choice question, and every pair that shares files.
+MATRIX = [
+    (style, part, "github", "none") for style, part in itertools.product(STYLES, PARTITIONINGS)
+]
+MATRIX += [
+    ("declarative", "daily", ci, deployment)
+    for ci, deployment in itertools.product(CI_PROVIDERS, DEPLOYMENTS)
+    if (ci, deployment) != ("github", "none")
+]
 
 STYLE_FILES = {
     "declarative": {"src/acme_data/defs/automation.py", "tests/test_automation.py"},
     "schedules": {"src/acme_data/defs/schedules.py", "tests/test_schedules.py"},
     "sensors": {"src/acme_data/defs/sensors.py", "tests/test_sensors.py"},
 }
+CI_FILES = {
+    "github": {".github/workflows/ci.yml", ".github/workflows/template-update.yml"},
+    "gitlab": {".gitlab-ci.yml"},
+}
+DEPLOYMENT_FILES = {
+    "docker-compose": {
+        "compose.yaml", "deploy/compose/dagster.yaml", "deploy/compose/workspace.yaml",
+        "deploy/compose/.env.example",
+    },
+    "kubernetes": {"deploy/helm/values.yaml"},
+    "dagster-plus": {"build.yaml"},
+}  # fmt: skip
+IMAGE_FILES = {"Dockerfile", ".dockerignore"}
+GITHUB_EXPRESSION = re.compile(r"\$\{\{ [^{}]+ \}\}")
 JINJA_RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+# A value on the same line as a secret-like key (a key with a nested mapping, e.g. a password
+# read from an env var in dagster.yaml, is fine).
 SECRET_ASSIGNMENT = re.compile(
-    r"(?i)\b(password|passwd|secret|token|api[_-]?key|private[_-]?key)\b\s*[:=]\s*['\"]?[^\s'\"$]{4,}"
+    r"(?i)\b(password|passwd|secret|token|api[_-]?key|private[_-]?key)\b[ \t]*[:=][ \t]*['\"]?[^\s'\"$]{4,}"
 )
 
 
@@ -53,11 +80,26 @@ def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize(("style", "partitioning"), MATRIX, ids=["-".join(c) for c in MATRIX])
-def test_combination(copie, template, style, partitioning):
-    result = render(copie, template, automation_style=style, partitioning=partitioning)
+@pytest.mark.parametrize(
+    ("style", "partitioning", "ci", "deployment"), MATRIX, ids=["-".join(c) for c in MATRIX]
+)
+def test_combination(copie, template, style, partitioning, ci, deployment):
+    result = render(
+        copie, template, automation_style=style, partitioning=partitioning, ci_provider=ci,
+        deployment=deployment,
+    )  # fmt: skip
     project = result.project_dir
     files = files_of(project)
+
+    for other, paths in CI_FILES.items():
+        for path in paths:
+            assert (path in files) is (other == ci), path
+    assert ("scripts/template-update.sh" in files) is (ci != "none")
+    for other, paths in DEPLOYMENT_FILES.items():
+        for path in paths:
+            assert (path in files) is (other == deployment), path
+    for path in IMAGE_FILES:
+        assert (path in files) is (deployment != "none"), path
 
     # Only the chosen options' files.
     for other, paths in STYLE_FILES.items():
@@ -68,7 +110,9 @@ def test_combination(copie, template, style, partitioning):
     for name, path in files.items():
         text = path.read_text()
         assert text.strip(), f"{name} is empty"
-        assert not JINJA_RESIDUE.search(text), f"Jinja residue in {name}"
+        # GitHub Actions expressions, ${{ ... }}, are the only double braces a file may hold.
+        bare = GITHUB_EXPRESSION.sub("", text) if name.startswith(".github/") else text
+        assert not JINJA_RESIDUE.search(bare), f"Jinja residue in {name}"
         assert not SECRET_ASSIGNMENT.search(text), f"secret-looking value in {name}"
         if name.endswith(".py"):
             ast.parse(text, filename=name)
@@ -86,7 +130,8 @@ def test_combination(copie, template, style, partitioning):
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     expected = {
         "_commit", "_src_path", "project_name", "package_name", "description", "author_name",
-        "author_email", "owners", "automation_style", "partitioning", "timezone",
+        "author_email", "owners", "automation_style", "partitioning", "timezone", "ci_provider",
+        "deployment",
     }  # fmt: skip
     if partitioning != "none":
         expected.add("partition_start")
@@ -94,10 +139,12 @@ def test_combination(copie, template, style, partitioning):
         expected.add("refresh_cron")
     assert set(answers) == expected
     assert answers["_commit"] and answers["automation_style"] == style
+    assert answers["ci_provider"] == ci and answers["deployment"] == deployment
 
-    # Dependencies: pinned from the versions file, and each one used.
+    # Dependencies: pinned from the versions file, and each one used: imported, or named where
+    # it is used (a deployment's configuration loads dagster-postgres, dagster-k8s, ...).
     pyproject = tomllib.loads(files["pyproject.toml"].read_text())
-    pins = context.pins()["packages"]
+    pins = {**context.pins()["packages"], **context.pins()["deployment"]["packages"]}
     for requirement in pyproject["project"]["dependencies"]:
         name, version = requirement.split("==")
         assert pins[name] == version
@@ -106,7 +153,14 @@ def test_combination(copie, template, style, partitioning):
             re.search(rf"^\s*(import|from) {module}\b", p.read_text(), re.M)
             for n, p in files.items()
             if n.endswith(".py")
-        ), f"{name} is a dependency nothing imports"
+        ) or any(
+            name in p.read_text()
+            for n, p in files.items()
+            if n not in {"pyproject.toml", ".copier-answers.yml", "README.md"}
+            and not n.endswith(".py")
+        ), f"{name} is a dependency nothing uses"
+    dev = {r.split("==")[0] for r in pyproject["dependency-groups"]["dev"]}
+    assert not dev & {r.split("==")[0] for r in pyproject["project"]["dependencies"]}
 
     # Every variable the project reads is documented, in .env.example and the README.
     settings = files["src/acme_data/settings.py"].read_text()

@@ -56,7 +56,8 @@ JINJA_RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 # A value on the same line as a secret-like key (a key with a nested mapping, e.g. a password
 # read from an env var in dagster.yaml, is fine).
 SECRET_ASSIGNMENT = re.compile(
-    r"(?i)\b(password|passwd|secret|token|api[_-]?key|private[_-]?key)\b[ \t]*[:=][ \t]*['\"]?[^\s'\"$]{4,}"
+    r"(?i)\b(password|passwd|secret|token|api[_-]?key|private[_-]?key)\b"
+    r"[ \t]*[:=][ \t]*['\"]?[^\s'\"$]{4,}"
 )
 
 

@@ -181,8 +181,9 @@ def test_dockerfile_build_steps_run(copie, template, tmp_path):
         elif instruction == "COPY" and not args.startswith("--from"):
             *sources, _ = args.split()
             for source in sources:
-                for path in project.glob(source.rstrip("*") + "*" if "*" in source else source):
-                    if path.name in {".git"}:
+                paths = project.iterdir() if source == "." else project.glob(source)
+                for path in paths:
+                    if path.name == ".git":  # .dockerignore'd, like the rest of the context
                         continue
                     if path.is_dir():
                         shutil.copytree(path, app / path.name, dirs_exist_ok=True)

@@ -285,7 +285,7 @@ def test_compose_wiring(copie, template):
     assert "DAGSTER_HOME=/opt/dagster/home" in dockerfile
     instance = yaml.safe_load((project / "deploy/compose/dagster.yaml").read_text())
     assert set(instance["storage"]["postgres"]["postgres_db"]) == {
-        "hostname", "port", "username", "password", "db_name",
+        "hostname", "port", "username", "password", "db_name", "scheme",
     }  # fmt: skip
     # The project's root dagster.yaml is still the local dev instance.
     assert (project / "dagster.yaml").read_text() == (REPO / "template/dagster.yaml").read_text()

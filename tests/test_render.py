@@ -127,6 +127,20 @@ def test_combination(copie, template, style, partitioning, ci, deployment):
     formatted = ruff("format", "--no-cache", "--check", "--diff", ".", cwd=project)
     assert formatted.returncode == 0, formatted.stdout
 
+    # The README says how to run it where it was chosen to run, and which secrets to create.
+    readme = files["README.md"].read_text()
+    sections = {
+        "docker-compose": ["### Docker Compose", "deploy/compose/.env", "docker compose up"],
+        "kubernetes": ["### Kubernetes", "dagster-postgresql-secret", "helm upgrade --install"],
+        "dagster-plus": ["### Dagster+", "DAGSTER_CLOUD_API_TOKEN", "dg plus deploy"],
+    }
+    for other, needles in sections.items():
+        for needle in needles:
+            assert (needle in readme) is (other == deployment), needle
+    assert ("## CI" in readme) is (ci != "none")
+    assert ("TEMPLATE_UPDATE_TOKEN" in readme) is (ci != "none")
+    assert ("Pipeline schedules" in readme) is (ci == "gitlab")
+
     # The answers file holds everything `copier update` needs, and nothing derived.
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     expected = {

@@ -26,6 +26,8 @@ BAD_ANSWERS = [
     ({"owners": "[nobody]"}, "owners", "each owner must be"),
     ({"automation_style": "cron"}, "automation_style", "Invalid choice"),
     ({"partitioning": "hourly"}, "partitioning", "Invalid choice"),
+    ({"ci_provider": "jenkins"}, "ci_provider", "Invalid choice"),
+    ({"deployment": "swarm"}, "deployment", "Invalid choice"),
 ]
 
 

@@ -25,13 +25,40 @@ TOOL_SETS = [
     for n in range(4)
     for subset in itertools.combinations(["dlt", "sling", "dbt"], n)
 ]
-MATRIX = list(itertools.product(TOOL_SETS, STYLES, PARTITIONINGS))
+CI_PROVIDERS = ["github", "gitlab", "none"]
+DEPLOYMENTS = ["none", "docker-compose", "kubernetes", "dagster-plus"]
+# Every ETL tool set x automation x partitioning with the default CI and deployment, then CI x
+# deployment with the default tools and automation: every value of every choice question, and
+# every pair of questions whose answers share files.
+MATRIX = [
+    (tools, style, part, "github", "none")
+    for tools, style, part in itertools.product(TOOL_SETS, STYLES, PARTITIONINGS)
+]
+MATRIX += [
+    (["dbt", "dlt"], "declarative", "daily", ci, deployment)
+    for ci, deployment in itertools.product(CI_PROVIDERS, DEPLOYMENTS)
+    if (ci, deployment) != ("github", "none")
+]
 
 STYLE_FILES = {
     "declarative": {"src/acme_data/defs/automation.py", "tests/test_automation.py"},
     "schedules": {"src/acme_data/defs/schedules.py", "tests/test_schedules.py"},
     "sensors": {"src/acme_data/defs/sensors.py", "tests/test_sensors.py"},
 }
+CI_FILES = {
+    "github": {".github/workflows/ci.yml", ".github/workflows/template-update.yml"},
+    "gitlab": {".gitlab-ci.yml"},
+}
+DEPLOYMENT_FILES = {
+    "docker-compose": {
+        "compose.yaml", "deploy/compose/dagster.yaml", "deploy/compose/workspace.yaml",
+        "deploy/compose/.env.example",
+    },
+    "kubernetes": {"deploy/helm/values.yaml"},
+    "dagster-plus": {"build.yaml"},
+}  # fmt: skip
+IMAGE_FILES = {"Dockerfile", ".dockerignore"}
+GITHUB_EXPRESSION = re.compile(r"\$\{\{ [^{}]+ \}\}")
 JINJA_RESIDUE = re.compile(r"\{\{-?\s*[\w'\"(]|\{%-?\s|\s-?%\}|\{#\s|\s#\}")
 # dbt files are Jinja themselves: there, look for the template's own variables instead.
 TEMPLATE_VARIABLES = sorted(
@@ -39,8 +66,11 @@ TEMPLATE_VARIABLES = sorted(
     | {k for k in yaml.safe_load((REPO / "copier.yml").read_text()) if not k.startswith("_")}
 )
 COPIER_RESIDUE = re.compile(rf"\{{\{{-?\s*({'|'.join(TEMPLATE_VARIABLES)})\b")
+# A value on the same line as a secret-like key (a key with a nested mapping, e.g. a password
+# read from an env var in dagster.yaml, is fine).
 SECRET_ASSIGNMENT = re.compile(
-    r"(?i)\b(password|passwd|secret|token|api[_-]?key|private[_-]?key)\b\s*[:=]\s*['\"]?[^\s'\"$]{4,}"
+    r"(?i)\b(password|passwd|secret|token|api[_-]?key|private[_-]?key)\b"
+    r"[ \t]*[:=][ \t]*['\"]?[^\s'\"$]{4,}"
 )
 
 
@@ -78,6 +108,12 @@ def tool_files(tools: list[str]) -> dict[str, bool]:
     }
 
 
+DEPLOYMENT_PACKAGES = {
+    "none": set(),
+    "docker-compose": {"dagster-postgres", "dagster-webserver"},
+    "kubernetes": {"dagster-k8s", "dagster-postgres"},
+    "dagster-plus": {"dagster-cloud"},
+}
 TOOL_PACKAGES = {
     "dlt": {"dagster-dlt", "dlt"},
     "sling": {"dagster-sling", "sling", "sling-linux-amd64", "duckdb-cli"},
@@ -86,20 +122,30 @@ TOOL_PACKAGES = {
 
 
 @pytest.mark.parametrize(
-    ("tools", "style", "partitioning"),
+    ("tools", "style", "partitioning", "ci", "deployment"),
     MATRIX,
-    ids=[f"{'+'.join(t) or 'no-tools'}-{s}-{p}" for t, s, p in MATRIX],
+    ids=[f"{'+'.join(t) or 'no-tools'}-{s}-{p}-{c}-{d}" for t, s, p, c, d in MATRIX],
 )
-def test_combination(copie, template, tools, style, partitioning):
+def test_combination(copie, template, tools, style, partitioning, ci, deployment):
     result = render(
-        copie, template, etl_tools=tools, automation_style=style, partitioning=partitioning
-    )
+        copie, template, etl_tools=tools, automation_style=style, partitioning=partitioning,
+        ci_provider=ci, deployment=deployment,
+    )  # fmt: skip
     project = result.project_dir
     files = files_of(project)
 
     for path, present in tool_files(tools).items():
         assert (path in files) is present, path
     assert not any(name.startswith("dbt/") for name in files) or "dbt" in tools
+    for other, paths in CI_FILES.items():
+        for path in paths:
+            assert (path in files) is (other == ci), path
+    assert ("scripts/template-update.sh" in files) is (ci != "none")
+    for other, paths in DEPLOYMENT_FILES.items():
+        for path in paths:
+            assert (path in files) is (other == deployment), path
+    for path in IMAGE_FILES:
+        assert (path in files) is (deployment != "none"), path
 
     # Only the chosen options' files.
     for other, paths in STYLE_FILES.items():
@@ -111,7 +157,9 @@ def test_combination(copie, template, tools, style, partitioning):
         text = path.read_text()
         assert text.strip(), f"{name} is empty"
         residue = COPIER_RESIDUE if name.startswith("dbt/") else JINJA_RESIDUE
-        assert not residue.search(text), f"Jinja residue in {name}"
+        # GitHub Actions expressions, ${{ ... }}, are the only double braces a file may hold.
+        bare = GITHUB_EXPRESSION.sub("", text) if name.startswith(".github/") else text
+        assert not residue.search(bare), f"Jinja residue in {name}"
         assert not SECRET_ASSIGNMENT.search(text), f"secret-looking value in {name}"
         if name.endswith(".py"):
             ast.parse(text, filename=name)
@@ -130,6 +178,7 @@ def test_combination(copie, template, tools, style, partitioning):
     expected = {
         "_commit", "_src_path", "project_name", "package_name", "description", "author_name",
         "author_email", "owners", "etl_tools", "automation_style", "partitioning", "timezone",
+        "ci_provider", "deployment",
     }  # fmt: skip
     if partitioning != "none":
         expected.add("partition_start")
@@ -138,6 +187,21 @@ def test_combination(copie, template, tools, style, partitioning):
     assert set(answers) == expected
     assert answers["_commit"] and answers["automation_style"] == style
     assert sorted(answers["etl_tools"]) == tools
+    assert answers["ci_provider"] == ci and answers["deployment"] == deployment
+
+    # The README says how to run it where it was chosen to run, and which secrets to create.
+    readme = files["README.md"].read_text()
+    sections = {
+        "docker-compose": ["### Docker Compose", "deploy/compose/.env", "docker compose up"],
+        "kubernetes": ["### Kubernetes", "dagster-postgresql-secret", "helm upgrade --install"],
+        "dagster-plus": ["### Dagster+", "DAGSTER_CLOUD_API_TOKEN", "dg plus deploy"],
+    }
+    for other, needles in sections.items():
+        for needle in needles:
+            assert (needle in readme) is (other == deployment), needle
+    assert ("## CI" in readme) is (ci != "none")
+    assert ("TEMPLATE_UPDATE_TOKEN" in readme) is (ci != "none")
+    assert ("Pipeline schedules" in readme) is (ci == "gitlab")
 
     # Dependencies: exactly the chosen tools', pinned from the versions file, each one imported
     # or pinned for a reason the pyproject states.
@@ -145,7 +209,7 @@ def test_combination(copie, template, tools, style, partitioning):
     requirements = tomllib.loads(pyproject_text)["project"]["dependencies"]
     names = {re.match(r"[a-z0-9-]+", r).group() for r in requirements}
     expected_names = {"dagster", "dagster-duckdb", "duckdb"}.union(
-        *(TOOL_PACKAGES[t] for t in tools)
+        *(TOOL_PACKAGES[t] for t in tools), DEPLOYMENT_PACKAGES[deployment]
     )
     assert names == expected_names
     for requirement in requirements:
@@ -157,10 +221,19 @@ def test_combination(copie, template, tools, style, partitioning):
             for n, p in files.items()
             if n.endswith(".py")
         )
+        # Or named where it is used: a deployment's configuration loads dagster-postgres, ...
+        configured = any(
+            name in p.read_text()
+            for n, p in files.items()
+            if n not in {"pyproject.toml", ".copier-answers.yml", "README.md"}
+            and not n.endswith(".py")
+        )
         reason = context.pins()["reasons"].get(name)
-        assert imported or reason, f"{name} is a dependency nothing imports"
+        assert imported or configured or reason, f"{name} is a dependency nothing uses"
         if reason:
             assert f'"{requirement}",  # {reason}' in pyproject_text
+    dev = tomllib.loads(pyproject_text)["dependency-groups"]["dev"]
+    assert not names & {re.match(r"[a-z0-9-]+", r).group() for r in dev}
 
     # Every variable the project reads is documented, in .env.example and the README.
     settings = files["src/acme_data/settings.py"].read_text()

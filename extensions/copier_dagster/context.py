@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import organization
+from . import deployment
 from .quoting import env_name
 
 VERSIONS_FILE = Path(__file__).with_name("versions.toml")
@@ -120,17 +121,18 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
     prefix = env_name(package)
     answered = answers.get("etl_tools")
     tools = set(answered if isinstance(answered, list) else []) & set(ETL_TOOLS)
-    runtime = set(BASE_DEPENDENCIES).union(*(TOOL_DEPENDENCIES[t] for t in tools))
+    deployed = set(deployment.packages(answers))
+    runtime = set(BASE_DEPENDENCIES).union(*(TOOL_DEPENDENCIES[t] for t in tools)) | deployed
     try:
         first_key = first_partition_key(partitioning, start)
     except ValueError:  # an invalid date being validated: nothing to derive yet
         first_key = None
-    return {
+    values = {
         "org": organization.current(),
         "sample_first_day": SAMPLE_FIRST_DAY,
         "requires_python": pins()["requires-python"],
         "dependencies": [dependency(p) for p in sorted(runtime)],
-        "dev_dependencies": [dependency(p) for p in sorted(DEV_DEPENDENCIES)],
+        "dev_dependencies": [dependency(p) for p in sorted(set(DEV_DEPENDENCIES) - deployed)],
         "tools": sorted(tools),
         "raw_loaders": raw_loaders(tools),
         "loaders": sorted(set(raw_loaders(tools).values())),
@@ -145,3 +147,4 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
         "partitioned": partitioning != "none",
         "partitions_name": f"{partitioning}_partitions",
     }
+    return {**values, **deployment.derive(answers, pins())}

@@ -1,0 +1,291 @@
+"""Deployment files, checked without Docker or a cluster: the Helm values against the official
+chart's values schema, the Dockerfile with hadolint and by running its build steps, the compose
+stack's wiring. The compose instance itself runs for real in test_compose_e2e.py."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from copier_dagster import context
+
+from dagster_ui import free_port
+from helpers import BASE_ANSWERS, CLEAN_ENV, REPO
+
+HELM_SCHEMA = REPO / "tests" / "data" / "dagster-helm" / "values.schema.json"
+BIN = Path(sys.executable).parent
+
+
+def render(copie, template, **answers) -> Path:
+    result = copie.copy(extra_answers={**BASE_ANSWERS, **answers}, template_dir=template)
+    assert result.exit_code == 0, result.exception
+    return result.project_dir
+
+
+# --- Helm ---------------------------------------------------------------------------------
+
+
+def helm_validator() -> jsonschema.protocols.Validator:
+    """Draft-7 validation of a values file on its own.
+
+    Helm validates the chart's defaults merged with the user's values, so `required` is left
+    to that merge; and the schema's references to kubernetesjsonschema.dev (Kubernetes object
+    shapes) are not fetched: they accept anything here.
+    """
+    schema = drop_remote_refs(yaml.safe_load(HELM_SCHEMA.read_text()))
+    no_required = jsonschema.validators.extend(
+        jsonschema.Draft7Validator, {"required": lambda *args: iter(())}
+    )
+    return no_required(schema)
+
+
+def drop_remote_refs(node):
+    if isinstance(node, dict):
+        return {
+            k: drop_remote_refs(v)
+            for k, v in node.items()
+            if not (k == "$ref" and str(v).startswith("http"))
+        }
+    if isinstance(node, list):
+        return [drop_remote_refs(v) for v in node]
+    return node
+
+
+def schema_node(schema: dict, node: dict) -> dict:
+    """Follow local $refs and nullable anyOfs to the object schema that describes a mapping."""
+    while True:
+        ref = node.get("$ref", "")
+        if ref.startswith("#/definitions/"):
+            node = schema["definitions"][ref.split("/")[-1]]
+        elif "anyOf" in node:
+            node = next(n for n in node["anyOf"] if n.get("type") != "null")
+        else:
+            return node
+
+
+def unknown_keys(schema: dict, node: dict, values, path: str = "") -> list[str]:
+    """Keys set in `values` that the schema does not define (typos the chart would ignore)."""
+    node = schema_node(schema, node)
+    if isinstance(values, list):
+        items = node.get("items", {})
+        return [k for i, v in enumerate(values) for k in unknown_keys(schema, items, v, path)]
+    if not isinstance(values, dict) or not node.get("properties"):
+        return []
+    found = []
+    for key, value in values.items():
+        if key not in node["properties"]:
+            found.append(f"{path}{key}")
+        else:
+            found += unknown_keys(schema, node["properties"][key], value, f"{path}{key}.")
+    return found
+
+
+def test_helm_values_match_the_chart_schema(copie, template):
+    project = render(copie, template, deployment="kubernetes")
+    values = yaml.safe_load((project / "deploy/helm/values.yaml").read_text())
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in helm_validator().iter_errors(values)
+    ]
+    assert not errors, errors
+    schema = yaml.safe_load(HELM_SCHEMA.read_text())
+    assert unknown_keys(schema, schema, values) == []
+
+    # The run launcher, the user deployment and its secret.
+    assert values["runLauncher"]["type"] == "K8sRunLauncher"
+    assert "k8sRunLauncher" in values["runLauncher"]["config"]
+    (deployment,) = values["dagster-user-deployments"]["deployments"]
+    assert deployment["codeServerArgs"] == ["--module-name", "acme_data.definitions"]
+    assert deployment["envSecrets"] == [{"name": "acme-data-env"}]
+    assert deployment["includeConfigInLaunchedRuns"] == {"enabled": True}
+    assert values["postgresql"]["enabled"] is False
+    assert "postgresqlPassword" not in values["postgresql"]
+    readme = (project / "README.md").read_text()
+    for secret in ("dagster-postgresql-secret", "acme-data-env", "acme-data-warehouse"):
+        assert secret in readme
+    chart = context.pins()["deployment"]["tools"]["helm-chart"]
+    assert f"--version {chart}" in readme
+    assert chart == context.pins()["packages"]["dagster"], "the chart follows Dagster's version"
+
+
+def test_helm_check_catches_mistakes():
+    """The two checks above do refuse a wrong type and an unknown key."""
+    schema = yaml.safe_load(HELM_SCHEMA.read_text())
+    bad = {"runLauncher": {"type": "K8sLauncher"}, "dagsterDaemon": {"heartbeatTolerance": "x"}}
+    assert len(list(helm_validator().iter_errors(bad))) == 2
+    typo = {"dagster-user-deployments": {"deployments": [{"name": "x", "envSecret": []}]}}
+    assert unknown_keys(schema, schema, typo) == ["dagster-user-deployments.deployments.envSecret"]
+
+
+# --- Dockerfile -------------------------------------------------------------------------------
+
+IMAGE_DEPLOYMENTS = ["docker-compose", "kubernetes", "dagster-plus"]
+
+
+@pytest.mark.parametrize("deployment", IMAGE_DEPLOYMENTS)
+def test_dockerfile_passes_hadolint(copie, template, deployment):
+    project = render(copie, template, deployment=deployment)
+    linted = subprocess.run(
+        [BIN / "hadolint", "--no-color", "Dockerfile"], cwd=project, capture_output=True, text=True
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    dockerfile = (project / "Dockerfile").read_text()
+    assert re.search(r"^USER \d+:\d+$", dockerfile, re.M), "non-root, numeric (Kubernetes)"
+    assert dockerfile.count("FROM ") == 3  # uv binary, build stage, final stage
+    ignored = (project / ".dockerignore").read_text().split()
+    assert {".venv/", ".env", ".git/"} <= set(ignored)
+
+
+def dockerfile_stages(text: str) -> dict[str, list[tuple[str, str]]]:
+    """Instructions per stage name (the last, unnamed stage is 'final')."""
+    stages: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] = []
+    for line in re.sub(r"\\\n\s*", " ", text).splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        instruction, _, args = line.strip().partition(" ")
+        if instruction == "FROM":
+            name = args.split(" AS ")[1] if " AS " in args else "final"
+            current = stages.setdefault(name, [])
+        current.append((instruction, args))
+    return stages
+
+
+@pytest.mark.e2e
+def test_dockerfile_build_steps_run(copie, template, tmp_path):
+    """The build stage's COPY/ENV/WORKDIR/RUN steps, replayed in a folder standing in for /app;
+    then the final stage's command serves the code location."""
+    project = render(copie, template, deployment="kubernetes")
+    stages = dockerfile_stages((project / "Dockerfile").read_text())
+    app = tmp_path / "app"
+    env = {k: v for k, v in CLEAN_ENV.items() if not k.startswith("UV_")}
+    ran = []
+    for instruction, args in stages["build"]:
+        if instruction == "ENV":
+            env.update(dict(pair.split("=", 1) for pair in shlex.split(args)))
+        elif instruction == "WORKDIR":
+            assert args == "/app"
+            app.mkdir()
+        elif instruction == "COPY" and not args.startswith("--from"):
+            *sources, _ = args.split()
+            for source in sources:
+                paths = project.iterdir() if source == "." else project.glob(source)
+                for path in paths:
+                    if path.name == ".git":  # .dockerignore'd, like the rest of the context
+                        continue
+                    if path.is_dir():
+                        shutil.copytree(path, app / path.name, dirs_exist_ok=True)
+                    else:
+                        shutil.copy2(path, app / path.name)
+        elif instruction == "RUN":
+            command = re.sub(r"--mount=\S+\s*", "", args).strip()
+            assert command.startswith("uv "), command
+            # The image's interpreter is /usr/local/bin/python3; here, the test's own Python.
+            env["UV_PYTHON"] = sys.executable
+            done = subprocess.run(
+                shlex.split(command), cwd=app, env=env, capture_output=True, text=True, timeout=900
+            )
+            assert done.returncode == 0, done.stderr[-3000:]
+            ran.append(command)
+    assert ran == ["uv sync --no-dev --no-install-project", "uv sync --no-dev"]
+
+    # The environment has the project and its runtime dependencies, not its dev tools.
+    python = app / ".venv" / "bin" / "python"
+    probe = "import acme_data.definitions, dagster_k8s, dagster_postgres, importlib.util as u;"
+    probe += "print(u.find_spec('pytest') is None, u.find_spec('dagster_dg_cli') is None)"
+    checked = subprocess.run([python, "-c", probe], capture_output=True, text=True, env=env)
+    assert checked.stdout.split() == ["True", "True"], checked.stderr[-3000:]
+
+    # The final stage's CMD, with its ENV, answers health checks.
+    final_env = dict(CLEAN_ENV)
+    for instruction, args in stages["final"]:
+        if instruction == "ENV":
+            for pair in shlex.split(args):
+                key, value = pair.split("=", 1)
+                final_env[key] = value
+        if instruction == "CMD":
+            cmd = yaml.safe_load(args)
+    final_env["PATH"] = f"{app / '.venv' / 'bin'}:{CLEAN_ENV['PATH']}"
+    final_env["DAGSTER_HOME"] = str(tmp_path / "home")
+    final_env["ACME_DATA_DUCKDB_DATABASE"] = str(tmp_path / "warehouse.duckdb")
+    (tmp_path / "home").mkdir()
+    port = free_port()
+    cmd[cmd.index("--port") + 1] = str(port)
+    cmd[cmd.index("--host") + 1] = "127.0.0.1"
+    server = subprocess.Popen(
+        cmd, cwd=app, env=final_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (2, 15)] and None,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            health = subprocess.run(
+                [app / ".venv/bin/dagster", "api", "grpc-health-check", "--port", str(port)],
+                env=final_env, capture_output=True, text=True,
+            )  # fmt: skip
+            if health.returncode == 0:
+                break
+            assert server.poll() is None, "the code server exited"
+            assert time.monotonic() < deadline, health.stdout + health.stderr
+            time.sleep(2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+# --- docker compose ---------------------------------------------------------------------------
+
+
+def test_compose_wiring(copie, template):
+    project = render(copie, template, deployment="docker-compose")
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"postgres", "code-server", "webserver", "daemon"}
+
+    # Postgres stays on the compose network; only the webserver is published, on loopback.
+    assert "ports" not in services["postgres"]
+    assert "ports" not in services["code-server"] and "ports" not in services["daemon"]
+    assert services["webserver"]["ports"] == ["127.0.0.1:3000:3000"]
+
+    # Secrets come from the env file only; nothing secret is inline.
+    for name, service in services.items():
+        assert service["env_file"] == "deploy/compose/.env", name
+        for key in service.get("environment", {}):
+            assert "PASSWORD" not in key and "SECRET" not in key, (name, key)
+    example = (project / "deploy/compose/.env.example").read_text()
+    assert re.search(r"^POSTGRES_PASSWORD=$", example, re.M)
+    ignored = subprocess.run(
+        ["git", "check-ignore", "deploy/compose/.env"], cwd=project, capture_output=True
+    )
+    assert ignored.returncode == 0, "deploy/compose/.env must be git-ignored"
+
+    # The webserver and daemon find the code server where it listens; all share the instance.
+    workspace = yaml.safe_load((project / "deploy/compose/workspace.yaml").read_text())
+    (location,) = workspace["load_from"]
+    assert location["grpc_server"]["host"] == "code-server"
+    dockerfile = (project / "Dockerfile").read_text()
+    assert f'"--port", "{location["grpc_server"]["port"]}"' in dockerfile
+    for name in ("code-server", "webserver", "daemon"):
+        mounts = services[name]["volumes"]
+        assert "./deploy/compose/dagster.yaml:/opt/dagster/home/dagster.yaml:ro" in mounts
+    assert "DAGSTER_HOME=/opt/dagster/home" in dockerfile
+    instance = yaml.safe_load((project / "deploy/compose/dagster.yaml").read_text())
+    assert set(instance["storage"]["postgres"]["postgres_db"]) == {
+        "hostname", "port", "username", "password", "db_name", "scheme",
+    }  # fmt: skip
+    # The project's root dagster.yaml is still the local dev instance.
+    assert (project / "dagster.yaml").read_text() == (REPO / "template/dagster.yaml").read_text()

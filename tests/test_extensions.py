@@ -10,7 +10,7 @@ import tomllib
 import pytest
 import yaml
 
-from copier_dagster import context, quoting, validators
+from copier_dagster import context, quoting, upgrades, validators
 
 NASTY = [
     'He said "hi"',
@@ -199,8 +199,6 @@ def test_tool_dependencies_and_loaders():
 
 
 def test_older_projects_keep_their_behaviour_on_update(tmp_path):
-    from copier_dagster import upgrades
-
     assert upgrades.answers_added_since("0.1.0") == {"etl_tools": []}
     assert upgrades.answers_added_since("0.2.0") == {}
     answers = tmp_path / ".copier-answers.yml"

@@ -98,27 +98,21 @@ class DagsterUI:
 
 
 @contextlib.contextmanager
-def dg_dev(project: Path, env: dict[str, str], log: Path) -> Iterator[DagsterUI]:
-    """Start `dg dev` in the project and stop it cleanly afterwards.
+def background(cmd: list[str], cwd: Path, env: dict, log: Path) -> Iterator[subprocess.Popen]:
+    """A server process in its own process group, stopped (group and all) on exit.
 
-    A background `dg dev` of a non-interactive shell ignores SIGTERM, so it starts with default
-    signal handling (the equivalent of `env --default-signal=INT,TERM`).
+    It starts with default signal handling: a dg/dagster server started in the background of a
+    non-interactive shell ignores SIGTERM otherwise (the equivalent of
+    `env --default-signal=INT,TERM`).
     """
-    port = free_port()
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(project / ".venv/bin/dg"), "dev", "--port", str(port), "--host", "127.0.0.1"],
-            cwd=project,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (2, 15)] and None,
-        )
+        )  # fmt: skip
         try:
-            ui = DagsterUI(port)
-            ui.wait_until_up(process, timeout=120)
-            yield ui
+            yield process
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
@@ -127,3 +121,14 @@ def dg_dev(project: Path, env: dict[str, str], log: Path) -> Iterator[DagsterUI]
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@contextlib.contextmanager
+def dg_dev(project: Path, env: dict[str, str], log: Path) -> Iterator[DagsterUI]:
+    """Start `dg dev` in the project; stop it cleanly afterwards."""
+    port = free_port()
+    cmd = [str(project / ".venv/bin/dg"), "dev", "--port", str(port), "--host", "127.0.0.1"]
+    with background(cmd, project, env, log) as process:
+        ui = DagsterUI(port)
+        ui.wait_until_up(process, timeout=120)
+        yield ui

@@ -13,7 +13,6 @@ import contextlib
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dagster_ui import DagsterUI, free_port
+from dagster_ui import DagsterUI, background, free_port
 from helpers import BASE_ANSWERS, CLEAN_ENV, copier_cli, data_args
 
 pytestmark = pytest.mark.e2e
@@ -89,27 +88,6 @@ def psql(pg: dict, sql: str) -> list[list[str]]:
         check=True,
     )  # fmt: skip
     return [line.split("\t") for line in out.stdout.splitlines() if line]
-
-
-@contextlib.contextmanager
-def background(cmd: list[str], cwd: Path, env: dict, log: Path) -> Iterator[subprocess.Popen]:
-    """A server process with default signal handling, in its own process group."""
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (2, 15)] and None,
-        )  # fmt: skip
-        try:
-            yield process
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 def wait_for_grpc(dagster: Path, port: int, env: dict, server: subprocess.Popen, log: Path):

@@ -13,6 +13,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 COPIER = [sys.executable, "-m", "copier"]
 
+# Every asset of the example pipeline, in every combination of answers.
+ALL_ASSETS = [
+    ["raw", "customers"], ["raw", "orders"], ["staging", "stg_customers"],
+    ["staging", "stg_orders"], ["marts", "fct_orders"], ["marts", "dim_customers"],
+    ["analytics", "order_summary"],
+]  # fmt: skip
+
 # Answers that identify the defaults project in every test.
 BASE_ANSWERS = {"project_name": "Acme Data"}
 

@@ -23,15 +23,11 @@ import pytest
 import yaml
 
 from dagster_ui import DagsterUI, background, free_port
-from helpers import BASE_ANSWERS, CLEAN_ENV, copier_cli, data_args
+from helpers import ALL_ASSETS, BASE_ANSWERS, CLEAN_ENV, copier_cli, data_args
 
 pytestmark = pytest.mark.e2e
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-ALL_ASSETS = [
-    ["raw", "customers"], ["raw", "orders"], ["stg_customers"], ["stg_orders"],
-    ["fct_orders"], ["dim_customers"], ["order_summary"],
-]  # fmt: skip
 PASSWORD = "not-a-real-secret"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dagster_ui import dg_dev
-from helpers import BASE_ANSWERS, CLEAN_ENV, REPO, copier_cli, data_args
+from helpers import ALL_ASSETS, BASE_ANSWERS, CLEAN_ENV, REPO, copier_cli, data_args
 
 pytestmark = pytest.mark.e2e
 
@@ -58,11 +58,6 @@ def combination_id(answers: dict) -> str:
 
 
 FIRST_PARTITION = {"daily": "2025-01-01", "weekly": "2025-01-06", "monthly": "2025-01-01"}
-ALL_ASSETS = [
-    ["raw", "customers"], ["raw", "orders"], ["staging", "stg_customers"],
-    ["staging", "stg_orders"], ["marts", "fct_orders"], ["marts", "dim_customers"],
-    ["analytics", "order_summary"],
-]  # fmt: skip
 
 
 def run(cmd: list[str], project: Path, timeout: float = 600) -> subprocess.CompletedProcess:

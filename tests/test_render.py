@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import os
 import re
 import subprocess
 import sys
@@ -121,17 +122,34 @@ TOOL_PACKAGES = {
 }
 
 
-@pytest.mark.parametrize(
-    ("tools", "style", "partitioning", "ci", "deployment"),
-    MATRIX,
-    ids=[f"{'+'.join(t) or 'no-tools'}-{s}-{p}-{c}-{d}" for t, s, p, c, d in MATRIX],
-)
-def test_combination(copie, template, tools, style, partitioning, ci, deployment):
-    result = render(
-        copie, template, etl_tools=tools, automation_style=style, partitioning=partitioning,
-        ci_provider=ci, deployment=deployment,
-    )  # fmt: skip
-    project = result.project_dir
+IDS = [f"{'+'.join(t) or 'no-tools'}-{s}-{p}-{c}-{d}" for t, s, p, c, d in MATRIX]
+
+
+@pytest.fixture(scope="module")
+def matrix(copie_session, template) -> dict[str, tuple[Path, str]]:
+    """Every combination rendered once, then linted with one ruff run over all of them (each
+    project's pyproject configures ruff for its files): id -> (project, what ruff reported)."""
+    projects = {}
+    for name, (tools, style, partitioning, ci, deployment) in zip(IDS, MATRIX, strict=True):
+        result = render(
+            copie_session, template, etl_tools=tools, automation_style=style,
+            partitioning=partitioning, ci_provider=ci, deployment=deployment,
+        )  # fmt: skip
+        projects[name] = result.project_dir
+    root = Path(os.path.commonpath(list(projects.values())))
+    checked = ruff("check", "--no-cache", "--output-format", "concise", ".", cwd=root).stdout
+    formatted = ruff("format", "--no-cache", "--check", ".", cwd=root).stdout
+    reports = {}
+    for name, project in projects.items():
+        prefix = str(project.relative_to(root)) + os.sep
+        lines = [line for line in (checked + formatted).splitlines() if prefix in line]
+        reports[name] = (project, "\n".join(lines))
+    return reports
+
+
+@pytest.mark.parametrize(("tools", "style", "partitioning", "ci", "deployment"), MATRIX, ids=IDS)
+def test_combination(matrix, request, tools, style, partitioning, ci, deployment):
+    project, ruff_report = matrix[request.node.callspec.id]
     files = files_of(project)
 
     for path, present in tool_files(tools).items():
@@ -168,10 +186,7 @@ def test_combination(copie, template, tools, style, partitioning, ci, deployment
         elif name.endswith((".yml", ".yaml")):
             yaml.safe_load(text)
 
-    checked = ruff("check", "--no-cache", "--output-format", "concise", ".", cwd=project)
-    assert checked.returncode == 0, checked.stdout
-    formatted = ruff("format", "--no-cache", "--check", "--diff", ".", cwd=project)
-    assert formatted.returncode == 0, formatted.stdout
+    assert ruff_report == "", ruff_report  # ruff check and ruff format --check
 
     # The answers file holds everything `copier update` needs, and nothing derived.
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())

@@ -172,7 +172,7 @@ defaults_only = pytest.mark.parametrize("project", [{}], indirect=True, ids=["de
 full_only = pytest.mark.parametrize("project", [FULL], indirect=True, ids=["dlt+sling+dbt"])
 
 
-@full_only
+@pytest.mark.parametrize("project", [{}, FULL], indirect=True, ids=["defaults", "dlt+sling+dbt"])
 def test_launch_needs_no_network(project):
     if os.geteuid() != 0 or not shutil.which("unshare"):
         pytest.skip("needs root and unshare to cut the network (unshare -n)")

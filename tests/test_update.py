@@ -9,6 +9,7 @@ follow the record: when a release is added they update from it.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -464,3 +465,63 @@ def test_user_owned_files_are_kept(history, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert (project / "uv.lock").read_text() == "# the project's lock\n"
     assert (project / ".env").read_text() == "LOCAL=1\n"
+
+
+# --- Acceptance 4, the tools: add Sling, then remove dbt, on an edited project ------------------
+
+
+@pytest.fixture(scope="module")
+def tool_changes(history, tmp_path_factory) -> dict:
+    """A defaults project (dlt + dbt) with the team's edits, then Sling added, then dbt removed;
+    each step compared with a fresh render of its answers carrying the same edits, and kept (a
+    copy of the project after each step) for the e2e test to run."""
+    template, _, current = history
+    work = tmp_path_factory.mktemp("tools")
+    project = render(template, current, work / "acme", BASE_ANSWERS)
+    commit_all(project, "project from the template")
+    unrelated_edits(project)
+    commit_all(project, "our changes")
+    steps = {}
+    for name, tools in (("add-sling", ["dlt", "sling", "dbt"]), ("drop-dbt", ["dlt", "sling"])):
+        result = update(project, "--vcs-ref", ":current:", *data_args({"etl_tools": tools}))
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert_no_conflicts(project)
+        answers = {**BASE_ANSWERS, "etl_tools": tools}
+        expected = expected_project(history, current, answers, unrelated_edits, work / name)
+        commit_all(project, f"tools: {tools}")
+        steps[name] = {
+            "diff": diff_files(files_of(project, skip=LOCK_FILES), expected),
+            "files": set(files_of(project)),
+            "pyproject": (project / "pyproject.toml").read_text(),
+            "dir": shutil.copytree(project, work / f"after-{name}", symlinks=True),
+        }
+    return steps
+
+
+def test_adding_sling_then_removing_dbt_follows_the_answers(tool_changes):
+    ingest, transform = f"src/{PACKAGE}/defs/ingest/", f"src/{PACKAGE}/defs/transform/"
+    with_sling, without_dbt = tool_changes["add-sling"], tool_changes["drop-dbt"]
+    assert with_sling["diff"] == [] and without_dbt["diff"] == []
+    assert ingest + "sling_replication.py" in with_sling["files"]
+    assert "dbt/dbt_project.yml" in with_sling["files"]
+    assert '"dagster-sling==' in with_sling["pyproject"]
+    assert "dbt/dbt_project.yml" not in without_dbt["files"]
+    assert transform + "dbt_models.py" not in without_dbt["files"]
+    assert transform + "models.py" in without_dbt["files"]
+    assert "dbt-core" not in without_dbt["pyproject"]
+    assert '"dagster-sling==' in without_dbt["pyproject"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("step", ["add-sling", "drop-dbt"])
+def test_tests_pass_after_each_tool_change(tool_changes, step):
+    project = tool_changes[step]["dir"]
+    for cmd in (
+        ["uv", "sync", "--quiet"],
+        ["uv", "run", "dg", "check", "defs"],
+        ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"],
+    ):
+        out = subprocess.run(
+            cmd, cwd=project, env=CLEAN_ENV, capture_output=True, text=True, timeout=900
+        )
+        assert out.returncode == 0, f"{cmd}\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"

@@ -91,15 +91,12 @@ def measure(cases: list[Case], runs: int) -> dict[str, Figure]:
     """One warm-up, then `runs` rounds; in each round every case runs once, in turn."""
     times: dict[str, list[float]] = {case.name: [] for case in cases}
     for round_ in range(runs + 1):
-        for case in cases:
-            seconds = case.run(round_)
-            if round_:
-                times[case.name].append(seconds)
-        print(
-            f"  round {round_ or 'warm-up'}: "
-            + ", ".join(f"{c.name} {times[c.name][-1] if round_ else seconds:.2f}s" for c in cases),
-            flush=True,
-        )
+        seconds = {case.name: case.run(round_) for case in cases}
+        if round_:
+            for name, value in seconds.items():
+                times[name].append(value)
+        label = f"round {round_}" if round_ else "warm-up"
+        print(f"  {label}: " + ", ".join(f"{n} {v:.2f}s" for n, v in seconds.items()), flush=True)
     return {name: Figure(name, values) for name, values in times.items()}
 
 

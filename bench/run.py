@@ -123,6 +123,12 @@ class Bench:
 
     def setup(self) -> None:
         print("setup", flush=True)
+        # A clone of the committed HEAD: edits made while the benchmark runs change nothing.
+        status = ["git", "status", "--porcelain"]
+        if subprocess.run(status, cwd=ROOT, capture_output=True, text=True).stdout.strip():
+            print("  warning: uncommitted changes are not measured", flush=True)
+        self.template = self.work / "template"
+        sh(["git", "clone", "-q", str(ROOT), str(self.template)])
         sh(["uv", "venv", "-q", str(self.work / "tools")])
         sh(
             [
@@ -160,7 +166,7 @@ class Bench:
                 "--vcs-ref",
                 "HEAD",
                 *FULL_ANSWERS,
-                str(ROOT),
+                str(self.template),
                 str(dest),
             ]
         )
@@ -196,7 +202,7 @@ class Bench:
             [
                 Case(
                     "render: copier copy, full answers",
-                    fresh("full", lambda d: [*copier, *FULL_ANSWERS, str(ROOT), str(d)]),
+                    fresh("full", lambda d: [*copier, *FULL_ANSWERS, str(self.template), str(d)]),
                 ),
                 Case(
                     "render: copier copy, empty template",
@@ -426,7 +432,7 @@ class Bench:
                     "HEAD",
                     "-d",
                     "project_name=Acme Data",
-                    str(ROOT),
+                    str(self.template),
                     str(dest),
                 ]
             )
@@ -531,7 +537,12 @@ def main() -> int:
     try:
         bench.setup()
         for section in args.only or SECTIONS:
-            getattr(bench, "run_" if section == "run" else section)()
+            try:
+                getattr(bench, "run_" if section == "run" else section)()
+            except SystemExit as error:  # a failed command: report it, measure the rest
+                print(error, flush=True)
+                bench.checks.append((f"{section}: completed", 1.0, 0.0))
+                bench.notes.append(f"{section} failed: {str(error).splitlines()[0]}")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -83,6 +84,7 @@ class Figure:
     name: str
     times: list[float]
     baseline: Figure | None = None
+    cpu: list[float] = field(default_factory=list)  # CPU seconds of the commands, same runs
 
     @property
     def median(self) -> float:
@@ -95,15 +97,25 @@ class Figure:
 
 def measure(cases: list[Case], runs: int) -> dict[str, Figure]:
     """One warm-up, then `runs` rounds; in each round every case runs once, in turn."""
-    times: dict[str, list[float]] = {case.name: [] for case in cases}
+    figures = {case.name: Figure(case.name, []) for case in cases}
     for round_ in range(runs + 1):
-        seconds = {case.name: case.run(round_) for case in cases}
-        if round_:
-            for name, value in seconds.items():
-                times[name].append(value)
+        seconds = {}
+        for case in cases:
+            cpu = children_cpu()
+            seconds[case.name] = case.run(round_)
+            if round_:
+                figures[case.name].times.append(seconds[case.name])
+                figures[case.name].cpu.append(children_cpu() - cpu)
         label = f"round {round_}" if round_ else "warm-up"
         print(f"  {label}: " + ", ".join(f"{n} {v:.2f}s" for n, v in seconds.items()), flush=True)
-    return {name: Figure(name, values) for name, values in times.items()}
+    return figures
+
+
+def children_cpu() -> float:
+    """CPU seconds used so far by finished child processes: steadier than wall time on a
+    machine shared with other work."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cmd(argv: list[str], cwd: Path, check: bool = True) -> Callable[[int], float]:
@@ -223,7 +235,9 @@ class Bench:
         )
         full, empty, cd = figs.values()
         full.baseline = empty
-        cd_ratio = Figure("render: copier copy, full answers (vs create-dagster)", full.times, cd)
+        cd_ratio = Figure(
+            "render: copier copy, full answers (vs create-dagster)", full.times, cd, full.cpu
+        )
         self.figures += [full, empty, cd_ratio, cd]
         self.checks.append(
             ("render overhead over the empty template (s)", full.median - empty.median, 0.4)
@@ -509,15 +523,18 @@ def report(bench: Bench, args: argparse.Namespace, seconds: float) -> tuple[str,
         f" ({bench.runs} runs per figure after a warm-up; {seconds / 60:.0f} min in all).",
         f"Machine: {machine()}.",
         "",
-        "| figure | median (s) | min | max | baseline | ratio |",
-        "| --- | ---: | ---: | ---: | --- | ---: |",
+        "| figure | median (s) | min | max | baseline | ratio | CPU (s) | CPU ratio |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
     for f in bench.figures:
         base = f.baseline
+        cpu = statistics.median(f.cpu) if f.cpu else None
+        base_cpu = statistics.median(base.cpu) if base and base.cpu else None
         lines.append(
             f"| {f.name} | {f.median:.2f} | {min(f.times):.2f} | {max(f.times):.2f} | "
             f"{base.name.split(': ', 1)[-1] if base else ''} | "
-            f"{f'{f.ratio:.2f}x' if base else ''} |"
+            f"{f'{f.ratio:.2f}x' if base else ''} | {f'{cpu:.2f}' if cpu else ''} | "
+            f"{f'{cpu / base_cpu:.2f}x' if cpu and base_cpu else ''} |"
         )
     lines += ["", "| target | measured | limit | |", "| --- | ---: | ---: | --- |"]
     ok = True

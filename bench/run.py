@@ -519,7 +519,7 @@ def report(bench: Bench, args: argparse.Namespace, seconds: float) -> tuple[str,
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `uv run python bench/run.py{' --quick' if args.quick else ''}`"
+        f"Written by `{' '.join(['uv run python bench/run.py', *sys.argv[1:]])}`"
         f" ({bench.runs} runs per figure after a warm-up; {seconds / 60:.0f} min in all).",
         f"Machine: {machine()}.",
         "",

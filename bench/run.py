@@ -270,7 +270,8 @@ class Bench:
             "    __import__(name); t.append(time.perf_counter())\n"
             f"import {PACKAGE}.definitions as d\n"
             "d.defs(); t.append(time.perf_counter())\n"
-            "names = ['import ' + s for s in steps] + ['build the definitions (template modules and the library calls they make)']\n"
+            "names = ['import ' + s for s in steps]\n"
+            "names.append('build the definitions (template modules and library calls)')\n"
             "print(';'.join(f'{n}={b - a:.3f}' for n, a, b in zip(names, t, t[1:])))\n"
         )
         python = str(self.full / ".venv/bin/python")

@@ -13,8 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import organization
-from . import deployment
+from . import deployment, organization
 from .quoting import env_name
 
 VERSIONS_FILE = Path(__file__).with_name("versions.toml")

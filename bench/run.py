@@ -173,22 +173,14 @@ class Bench:
             "import dagster as dg\n\n\n@dg.asset\ndef assets() -> int:\n    return 1\n"
         )
 
-    def render_full(self, dest: Path) -> Path:
-        sh(
-            [
-                self.copier,
-                "copy",
-                "--trust",
-                "--defaults",
-                "--quiet",
-                "--vcs-ref",
-                "HEAD",
-                *FULL_ANSWERS,
-                str(self.template),
-                str(dest),
-            ]
-        )
+    def copy(self, dest: Path, answers: list[str]) -> Path:
+        """`copier copy` of the template's HEAD with `answers` (-d arguments) into `dest`."""
+        copy = [self.copier, "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD"]
+        sh([*copy, *answers, str(self.template), str(dest)])
         return dest
+
+    def render_full(self, dest: Path) -> Path:
+        return self.copy(dest, FULL_ANSWERS)
 
     def make_empty_template(self) -> None:
         self.empty = self.work / "empty-template"
@@ -447,21 +439,7 @@ class Bench:
             dest = self.work / f"green-{round_}"
             shutil.rmtree(dest, ignore_errors=True)
             start = time.perf_counter()
-            sh(
-                [
-                    self.copier,
-                    "copy",
-                    "--trust",
-                    "--defaults",
-                    "--quiet",
-                    "--vcs-ref",
-                    "HEAD",
-                    "-d",
-                    "project_name=Acme Data",
-                    str(self.template),
-                    str(dest),
-                ]
-            )
+            self.copy(dest, ["-d", "project_name=Acme Data"])
             sh(["uv", "sync", "-q"], dest)
             sh([str(dest / ".venv/bin/dg"), "check", "defs"], dest)
             sh([str(dest / ".venv/bin/pytest"), "-q", "-m", "not slow"], dest)

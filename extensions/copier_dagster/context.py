@@ -133,6 +133,8 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
         "dependencies": [dependency(p) for p in sorted(runtime)],
         "dev_dependencies": [dependency(p) for p in sorted(set(DEV_DEPENDENCIES) - deployed)],
         "tools": sorted(tools),
+        # The ETL tools as dg components (defs.yaml) instead of Python modules.
+        "components": answers.get("integration_style") == "components",
         "raw_loaders": raw_loaders(tools),
         "loaders": sorted(set(raw_loaders(tools).values())),
         "loader_tables": {

@@ -23,6 +23,7 @@ UPSTREAM: dict[str, dict[str, Any]] = {
         "author_email": "",
         "owners": ["team:data-eng"],
         "etl_tools": ["dlt", "dbt"],
+        "integration_style": "pythonic",
         "automation_style": "declarative",
         "partitioning": "daily",
         "timezone": "UTC",
@@ -32,6 +33,7 @@ UPSTREAM: dict[str, dict[str, Any]] = {
     },
 }
 
+INTEGRATION_STYLES = ("pythonic", "components")
 _PREFIX = re.compile(r"^([a-z][a-z0-9_]*)?$")
 
 
@@ -71,6 +73,11 @@ def merge(settings: dict[str, Any], source: str = "organization.toml") -> dict[s
     if unknown_tools:
         raise OrganizationError(
             f"{source}: [defaults] etl_tools takes dlt, sling and dbt, not {sorted(unknown_tools)}"
+        )
+    if merged["integration_style"] not in INTEGRATION_STYLES:
+        raise OrganizationError(
+            f"{source}: [defaults] integration_style takes "
+            f"{' or '.join(INTEGRATION_STYLES)}, not {merged['integration_style']!r}"
         )
     if not merged["owners"] or not all(isinstance(o, str) for o in merged["owners"]):
         raise OrganizationError(f"{source}: [defaults] owners must be a list of strings")

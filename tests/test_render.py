@@ -32,13 +32,19 @@ DEPLOYMENTS = ["none", "docker-compose", "kubernetes", "dagster-plus"]
 # deployment with the default tools and automation: every value of every choice question, and
 # every pair of questions whose answers share files.
 MATRIX = [
-    (tools, style, part, "github", "none")
+    (tools, style, part, "github", "none", "pythonic")
     for tools, style, part in itertools.product(TOOL_SETS, STYLES, PARTITIONINGS)
 ]
 MATRIX += [
-    (["dbt", "dlt"], "declarative", "daily", ci, deployment)
+    (["dbt", "dlt"], "declarative", "daily", ci, deployment, "pythonic")
     for ci, deployment in itertools.product(CI_PROVIDERS, DEPLOYMENTS)
     if (ci, deployment) != ("github", "none")
+]
+# The components integration style: every ETL tool set x automation style, the partitionings
+# taken in turn (each one with every style and several tool sets).
+MATRIX += [
+    (tools, style, PARTITIONINGS[i % len(PARTITIONINGS)], "github", "none", "components")
+    for i, (tools, style) in enumerate(itertools.product(TOOL_SETS, STYLES))
 ]
 
 STYLE_FILES = {
@@ -95,17 +101,34 @@ def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def tool_files(tools: list[str]) -> dict[str, bool]:
+def tool_files(tools: list[str], integration: str = "pythonic") -> dict[str, bool]:
     """Which tool-specific files a project with `tools` must have (True) or must not (False)."""
     ingest = "src/acme_data/defs/ingest/"
+    transform = "src/acme_data/defs/transform/"
+    components = "src/acme_data/components/"
+    pythonic = integration == "pythonic"
     return {
-        ingest + "dlt_pipeline.py": "dlt" in tools,
-        ingest + "sling_replication.py": "sling" in tools,
+        ingest + "dlt_pipeline.py": "dlt" in tools and pythonic,
+        ingest + "sling_replication.py": "sling" in tools and pythonic,
         ingest + "files.py": not {"dlt", "sling"} & set(tools),
-        "src/acme_data/defs/transform/dbt_models.py": "dbt" in tools,
-        "src/acme_data/defs/transform/models.py": "dbt" not in tools,
+        transform + "dbt_models.py": "dbt" in tools and pythonic,
+        transform + "models.py": "dbt" not in tools,
         "dbt/dbt_project.yml": "dbt" in tools,
         "dbt/profiles.yml": "dbt" in tools,
+        # The components style: a defs.yaml per tool and the project's subclasses they use.
+        ingest + "dlt_pipeline/defs.yaml": "dlt" in tools and not pythonic,
+        ingest + "dlt_pipeline/loads.py": "dlt" in tools and not pythonic,
+        components + "dlt_loads.py": "dlt" in tools and not pythonic,
+        ingest + "sling_replication/defs.yaml": "sling" in tools and not pythonic,
+        ingest + "sling_replication/replication.yaml": "sling" in tools and not pythonic,
+        components + "sling_replication.py": "sling" in tools and not pythonic,
+        transform + "dbt_models/defs.yaml": "dbt" in tools and not pythonic,
+        components + "dbt_project.py": "dbt" in tools and not pythonic,
+        components + "template_vars.py": not pythonic,
+        # The project component platform teams scaffold new sources from: in both styles.
+        components + "__init__.py": True,
+        components + "raw_csv_table.py": True,
+        "tests/test_raw_csv_table.py": True,
     }
 
 
@@ -122,7 +145,7 @@ TOOL_PACKAGES = {
 }
 
 
-IDS = [f"{'+'.join(t) or 'no-tools'}-{s}-{p}-{c}-{d}" for t, s, p, c, d in MATRIX]
+IDS = [f"{'+'.join(t) or 'no-tools'}-{s}-{p}-{c}-{d}-{i}" for t, s, p, c, d, i in MATRIX]
 
 
 @pytest.fixture(scope="module")
@@ -130,10 +153,13 @@ def matrix(copie_session, template) -> dict[str, tuple[Path, str]]:
     """Every combination rendered once, then linted with one ruff run over all of them (each
     project's pyproject configures ruff for its files): id -> (project, what ruff reported)."""
     projects = {}
-    for name, (tools, style, partitioning, ci, deployment) in zip(IDS, MATRIX, strict=True):
+    for name, (tools, style, partitioning, ci, deployment, integration) in zip(
+        IDS, MATRIX, strict=True
+    ):
         result = render(
             copie_session, template, etl_tools=tools, automation_style=style,
             partitioning=partitioning, ci_provider=ci, deployment=deployment,
+            integration_style=integration,
         )  # fmt: skip
         projects[name] = result.project_dir
     root = Path(os.path.commonpath(list(projects.values())))
@@ -147,12 +173,14 @@ def matrix(copie_session, template) -> dict[str, tuple[Path, str]]:
     return reports
 
 
-@pytest.mark.parametrize(("tools", "style", "partitioning", "ci", "deployment"), MATRIX, ids=IDS)
-def test_combination(matrix, request, tools, style, partitioning, ci, deployment):
+@pytest.mark.parametrize(
+    ("tools", "style", "partitioning", "ci", "deployment", "integration"), MATRIX, ids=IDS
+)
+def test_combination(matrix, request, tools, style, partitioning, ci, deployment, integration):
     project, ruff_report = matrix[request.node.callspec.id]
     files = files_of(project)
 
-    for path, present in tool_files(tools).items():
+    for path, present in tool_files(tools, integration).items():
         assert (path in files) is present, path
     assert not any(name.startswith("dbt/") for name in files) or "dbt" in tools
     for other, paths in CI_FILES.items():
@@ -174,7 +202,9 @@ def test_combination(matrix, request, tools, style, partitioning, ci, deployment
     for name, path in files.items():
         text = path.read_text()
         assert text.strip(), f"{name} is empty"
-        residue = COPIER_RESIDUE if name.startswith("dbt/") else JINJA_RESIDUE
+        # dbt files and dg's defs.yaml files use Jinja themselves.
+        jinja_files = name.startswith("dbt/") or name.endswith("/defs.yaml")
+        residue = COPIER_RESIDUE if jinja_files else JINJA_RESIDUE
         # GitHub Actions expressions, ${{ ... }}, are the only double braces a file may hold.
         bare = GITHUB_EXPRESSION.sub("", text) if name.startswith(".github/") else text
         assert not residue.search(bare), f"Jinja residue in {name}"
@@ -192,8 +222,8 @@ def test_combination(matrix, request, tools, style, partitioning, ci, deployment
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     expected = {
         "_commit", "_src_path", "project_name", "package_name", "description", "author_name",
-        "author_email", "owners", "etl_tools", "automation_style", "partitioning", "timezone",
-        "ci_provider", "deployment",
+        "author_email", "owners", "etl_tools", "integration_style", "automation_style",
+        "partitioning", "timezone", "ci_provider", "deployment",
     }  # fmt: skip
     if partitioning != "none":
         expected.add("partition_start")
@@ -203,6 +233,7 @@ def test_combination(matrix, request, tools, style, partitioning, ci, deployment
     assert answers["_commit"] and answers["automation_style"] == style
     assert sorted(answers["etl_tools"]) == tools
     assert answers["ci_provider"] == ci and answers["deployment"] == deployment
+    assert answers["integration_style"] == integration
 
     # The README says how to run it where it was chosen to run, and which secrets to create.
     readme = files["README.md"].read_text()

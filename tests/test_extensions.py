@@ -199,7 +199,10 @@ def test_tool_dependencies_and_loaders():
 
 
 def test_older_projects_keep_their_behaviour_on_update(tmp_path):
-    assert upgrades.answers_added_since("0.1.0") == {"etl_tools": []}
+    assert upgrades.answers_added_since("0.1.0") == {
+        "etl_tools": [],
+        "integration_style": "pythonic",
+    }
     assert upgrades.answers_added_since("0.2.0") == {}
     answers = tmp_path / ".copier-answers.yml"
     answers.write_text("_commit: v0.1.0\nproject_name: X\n")

@@ -21,6 +21,7 @@ ORGANIZATION = """\
 author_name = "Acme Data Platform"
 author_email = "data-platform@acme.example"
 owners = ["team:acme-data", "platform@acme.example"]
+integration_style = "components"
 automation_style = "schedules"
 partitioning = "weekly"
 timezone = "Europe/Paris"
@@ -67,6 +68,7 @@ def test_fork_sets_its_defaults_in_one_file_and_merges_upstream(tmp_path):
         assert answers[key] == value, key
     assert answers["package_name"] == "acme_sales_data"
     assert (project / "src" / "acme_sales_data" / "defs" / "schedules.py").is_file()
+    assert (project / "src/acme_sales_data/defs/transform/dbt_models/defs.yaml").is_file()
     assert "platform@acme.example" in (project / "src/acme_sales_data/settings.py").read_text()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["authors"] == [
@@ -122,6 +124,7 @@ def test_shipped_file_is_valid_and_documents_upstream_defaults():
         ({"defaults": {"owners": "team:x"}}, "owners must be a list"),
         ({"defaults": {"owners": []}}, "owners must be a list of strings"),
         ({"naming": {"package_prefix": "Acme-"}}, "package_prefix 'Acme-'"),
+        ({"defaults": {"integration_style": "yaml"}}, "integration_style takes pythonic or"),
     ],
 )
 def test_bad_settings_are_refused(settings, message):

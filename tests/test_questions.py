@@ -25,6 +25,7 @@ BAD_ANSWERS = [
     ({"refresh_cron": "every day"}, "refresh_cron", "not a cron expression"),
     ({"owners": "[nobody]"}, "owners", "each owner must be"),
     ({"automation_style": "cron"}, "automation_style", "Invalid choice"),
+    ({"integration_style": "yaml"}, "integration_style", "Invalid choice"),
     ({"partitioning": "hourly"}, "partitioning", "Invalid choice"),
     ({"ci_provider": "jenkins"}, "ci_provider", "Invalid choice"),
     ({"deployment": "swarm"}, "deployment", "Invalid choice"),

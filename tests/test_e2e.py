@@ -36,6 +36,13 @@ COMBINATIONS = [
     {"automation_style": "sensors", "partitioning": "monthly", "etl_tools": ["dlt", "sling"]},
     {"automation_style": "schedules", "partitioning": "none", "etl_tools": []},
 ]
+# The components integration style: every subset of the ETL tools as dg components.
+FULL_COMPONENTS = {"integration_style": "components", **FULL}
+COMBINATIONS += [
+    {"integration_style": "components", "etl_tools": tools}
+    for tools in ([], ["dlt"], ["sling"], ["dbt"], ["dlt", "sling"], ["sling", "dbt"])
+]
+COMBINATIONS += [{"integration_style": "components", "etl_tools": ["dlt", "dbt"]}, FULL_COMPONENTS]
 CHECKS = {
     ("raw/customers", "has_rows"),
     ("raw/orders", "has_rows"),
@@ -116,6 +123,9 @@ def project(request, template, tmp_path_factory) -> dict:
 def test_check_defs(project):
     out = run(["uv", "run", "dg", "check", "defs"], project["dir"])
     assert "All definitions loaded successfully" in out.stdout + out.stderr
+    if project["answers"].get("integration_style") == "components":
+        out = run(["uv", "run", "dg", "check", "yaml"], project["dir"])
+        assert "All component YAML validated successfully" in out.stdout + out.stderr
 
 
 def test_list_defs(project):
@@ -169,12 +179,25 @@ def test_launch_materializes_the_sample_numbers(project):
     assert {row[0]: row[1:] for row in summary} == expected
 
 
-# The tests below need one project each: the defaults, or every tool at once.
+# The tests below need one project each: the defaults, or every tool at once (in each style).
 defaults_only = pytest.mark.parametrize("project", [{}], indirect=True, ids=["defaults"])
-full_only = pytest.mark.parametrize("project", [FULL], indirect=True, ids=["dlt+sling+dbt"])
+full_only = pytest.mark.parametrize(
+    "project",
+    [FULL, FULL_COMPONENTS],
+    indirect=True,
+    ids=["dlt+sling+dbt", "components-dlt+sling+dbt"],
+)
+full_components_only = pytest.mark.parametrize(
+    "project", [FULL_COMPONENTS], indirect=True, ids=["components-dlt+sling+dbt"]
+)
 
 
-@pytest.mark.parametrize("project", [{}, FULL], indirect=True, ids=["defaults", "dlt+sling+dbt"])
+@pytest.mark.parametrize(
+    "project",
+    [{}, FULL, FULL_COMPONENTS],
+    indirect=True,
+    ids=["defaults", "dlt+sling+dbt", "components-dlt+sling+dbt"],
+)
 def test_launch_needs_no_network(project):
     if os.geteuid() != 0 or not shutil.which("unshare"):
         pytest.skip("needs root and unshare to cut the network (unshare -n)")
@@ -186,17 +209,73 @@ def test_launch_needs_no_network(project):
     assert query_warehouse(project["dir"], "SELECT COUNT(*) FROM analytics.order_summary")[0][0] > 0
 
 
+def scaffold_new_source(project: Path) -> Path:
+    """`dg scaffold defs` of the project component RawCsvTable, as a platform team's user would."""
+    run(
+        ["uv", "run", "dg", "scaffold", "defs", "acme_data.components.RawCsvTable",
+         "ingest/new_source", "--key", "source_id"],
+        project,
+    )  # fmt: skip
+    folder = project / "src/acme_data/defs/ingest/new_source"
+    assert "table: new_source" in (folder / "defs.yaml").read_text()
+    return folder
+
+
+def assert_new_source_in(listed: dict) -> None:
+    assert ["raw", "new_source"] in [a["asset_key_parts"] for a in listed["assets"]]
+    checks = {c["name"] for c in listed["asset_checks"] if c["asset_key"] == "raw/new_source"}
+    assert checks == {"has_rows", "source_id_is_a_key"}
+
+
 @defaults_only
 def test_scaffolded_asset_loads(project):
-    run(
-        ["uv", "run", "dg", "scaffold", "defs", "dagster.asset", "analytics/my_asset.py"],
-        project["dir"],
-    )
-    assert (project["dir"] / "src/acme_data/defs/analytics/my_asset.py").is_file()
-    run(["uv", "run", "dg", "check", "defs"], project["dir"])
-    listed = json.loads(run(["uv", "run", "dg", "list", "defs", "--json"], project["dir"]).stdout)
-    assert ["my_asset"] in [a["asset_key_parts"] for a in listed["assets"]]
-    (project["dir"] / "src/acme_data/defs/analytics/my_asset.py").unlink()
+    new_asset = project["dir"] / "src/acme_data/defs/analytics/my_asset.py"
+    try:
+        run(
+            ["uv", "run", "dg", "scaffold", "defs", "dagster.asset", "analytics/my_asset.py"],
+            project["dir"],
+        )
+        assert new_asset.is_file()
+        # The project component is there in the pythonic style too.
+        scaffold_new_source(project["dir"])
+        run(["uv", "run", "dg", "check", "defs"], project["dir"])
+        listed = json.loads(
+            run(["uv", "run", "dg", "list", "defs", "--json"], project["dir"]).stdout
+        )
+        assert ["my_asset"] in [a["asset_key_parts"] for a in listed["assets"]]
+        assert_new_source_in(listed)
+    finally:
+        new_asset.unlink(missing_ok=True)
+        shutil.rmtree(project["dir"] / "src/acme_data/defs/ingest/new_source", ignore_errors=True)
+
+
+@full_components_only
+def test_project_component_scaffolds_a_new_source(project):
+    listed = run(["uv", "run", "dg", "list", "components", "--json"], project["dir"]).stdout
+    keys = {item["key"] for item in json.loads(listed)["items"]}
+    assert {
+        "acme_data.components.raw_csv_table.RawCsvTable",
+        "acme_data.components.dlt_loads.FreshDltLoadCollection",
+        "acme_data.components.sling_replication.LandingSlingReplication",
+        "acme_data.components.dbt_project.StaleOnlyDbtProject",
+    } <= keys
+    # Only the project's own classes: none of the upstream classes they subclass.
+    assert not {key for key in keys if key.startswith("acme_data.")} - {
+        "acme_data.components.raw_csv_table.RawCsvTable",
+        "acme_data.components.dlt_loads.FreshDltLoadCollection",
+        "acme_data.components.sling_replication.LandingSlingReplication",
+        "acme_data.components.dbt_project.StaleOnlyDbtProject",
+    }
+    new_source = scaffold_new_source(project["dir"])
+    try:
+        out = run(["uv", "run", "dg", "check", "defs"], project["dir"])
+        assert "All definitions loaded successfully" in out.stdout + out.stderr
+        listed = json.loads(
+            run(["uv", "run", "dg", "list", "defs", "--json"], project["dir"]).stdout
+        )
+        assert_new_source_in(listed)
+    finally:
+        shutil.rmtree(new_source)
 
 
 @full_only

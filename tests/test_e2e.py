@@ -106,8 +106,16 @@ def query_warehouse(project: Path, sql: str) -> list[list]:
     return json.loads(out)
 
 
+# Projects rendered and installed so far, by combination: tests parametrized with a subset of
+# COMBINATIONS make pytest set the fixture up again, and then it reuses the installed project.
+INSTALLED: dict[str, dict] = {}
+
+
 @pytest.fixture(scope="module", params=COMBINATIONS, ids=combination_id)
 def project(request, template, tmp_path_factory) -> dict:
+    name = combination_id(request.param)
+    if name in INSTALLED:
+        return INSTALLED[name]
     answers = {**BASE_ANSWERS, **request.param}
     dst = tmp_path_factory.mktemp("e2e") / "acme"
     rendered = copier_cli(
@@ -117,7 +125,10 @@ def project(request, template, tmp_path_factory) -> dict:
     assert rendered.returncode == 0, rendered.stderr
     run(["uv", "sync", "--quiet"], dst)
     partitioning = request.param.get("partitioning", "daily")
-    return {"dir": dst, "answers": answers, "partition": FIRST_PARTITION.get(partitioning)}
+    INSTALLED[name] = {
+        "dir": dst, "answers": answers, "partition": FIRST_PARTITION.get(partitioning)
+    }  # fmt: skip
+    return INSTALLED[name]
 
 
 def test_check_defs(project):
@@ -128,6 +139,12 @@ def test_check_defs(project):
         assert "All component YAML validated successfully" in out.stdout + out.stderr
 
 
+# The components projects other than the full one are listed by their own pytest
+# (test_definitions.py): `dg list defs` once, for the full one, keeps the suite's time down.
+LISTED = [c for c in COMBINATIONS if c.get("integration_style") != "components"] + [FULL_COMPONENTS]
+
+
+@pytest.mark.parametrize("project", LISTED, indirect=True, ids=[combination_id(c) for c in LISTED])
 def test_list_defs(project):
     listed = json.loads(run(["uv", "run", "dg", "list", "defs", "--json"], project["dir"]).stdout)
     assert sorted(a["asset_key_parts"] for a in listed["assets"]) == sorted(ALL_ASSETS)

@@ -124,7 +124,7 @@ def tool_files(tools: list[str], integration: str = "pythonic") -> dict[str, boo
         components + "sling_replication.py": "sling" in tools and not pythonic,
         transform + "dbt_models/defs.yaml": "dbt" in tools and not pythonic,
         components + "dbt_project.py": "dbt" in tools and not pythonic,
-        components + "template_vars.py": not pythonic,
+        components + "template_vars.py": bool(tools) and not pythonic,
         # The project component platform teams scaffold new sources from: in both styles.
         components + "__init__.py": True,
         components + "raw_csv_table.py": True,

@@ -24,6 +24,13 @@ SHARED_VARIABLES = ("GOOGLE_APPLICATION_CREDENTIALS",)
 WAREHOUSES: dict[str, dict[str, Any]] = {
     "duckdb": {
         "label": "DuckDB",
+        # Said in the rendered README ({variable} is the prod variable's name).
+        "readme": (
+            "Prod on DuckDB is a DuckDB file on the machine (or volume) prod runs on, named by\n"
+            "`{variable}`: a variable apart from the local file's, so a copied `.env`\n"
+            "never points prod at a laptop's database. (MotherDuck would be a second warehouse, "
+            "below:\nits `md:` paths need the MotherDuck extension, a download, and a token.)"
+        ),
         # Prod is a DuckDB file too, on the machine (or volume) prod runs on.
         "variables": {
             "DUCKDB_PROD_DATABASE": {
@@ -329,6 +336,9 @@ def derive(answers: dict[str, Any], prefix: str, tools: set[str]) -> dict[str, A
             "name": name,
             "label": table["label"],
             "class": table["class"],
+            "readme": table.get("readme", "").format(
+                variable=_variable(next(iter(table["variables"])), prefix)
+            ),
             "variables": [
                 {
                     "constant": suffix,

@@ -368,7 +368,7 @@ def test_owners_render_as_python(copie, template):
         'api_key = "sk-live-1234567890"',
         '    password="s3cr3t!",',
         "      token: abcd1234",
-        "GOOGLE_APPLICATION_CREDENTIALS={\"type\": \"service_account\"}",
+        'GOOGLE_APPLICATION_CREDENTIALS={"type": "service_account"}',
     ],
 )
 def test_secret_scan_finds_values(line):

@@ -79,7 +79,9 @@ def schemas(pg: dict) -> set[str]:
     return {row[0] for row in rows} & set(SCHEMAS)
 
 
-def test_env_example_lists_the_postgres_variables(pg_project, postgres):
+def test_loads_locally_and_lists_the_prod_variables(pg_project, postgres):
+    checked = run(["uv", "run", "dg", "check", "defs"], pg_project, CLEAN_ENV)
+    assert checked.returncode == 0, checked.stderr[-5000:]
     listed = {
         line.split("=", 1)[0]
         for line in (pg_project / ".env.example").read_text().splitlines()
@@ -165,11 +167,12 @@ def cloud_project(request, template, tmp_path_factory) -> dict:
     return {"dir": install(template, dst, request.param), "warehouse": request.param}
 
 
-def test_loads_in_prod_with_placeholder_values(cloud_project):
+def test_loads_locally_and_in_prod_with_placeholder_values(cloud_project):
     names = PLACEHOLDERS[cloud_project["warehouse"]]
     env = {**CLEAN_ENV, **dict.fromkeys(names, "placeholder"), "ACME_DATA_ENV": "prod"}
-    checked = run(["uv", "run", "dg", "check", "defs"], cloud_project["dir"], env)
-    assert checked.returncode == 0, checked.stderr[-5000:]
+    for environment in (CLEAN_ENV, env):
+        checked = run(["uv", "run", "dg", "check", "defs"], cloud_project["dir"], environment)
+        assert checked.returncode == 0, checked.stderr[-5000:]
     # The dbt project parsed with the prod target, through the warehouse's adapter.
     manifest = cloud_project["dir"] / "dbt" / "target" / "prod" / "manifest.json"
     metadata = json.loads(manifest.read_text())["metadata"]

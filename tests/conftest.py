@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -15,3 +16,16 @@ sys.path.insert(0, str(REPO / "extensions"))
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template as it is in the working tree, committed to a scratch repository."""
     return snapshot_template(tmp_path_factory.mktemp("template"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for pytest-xdist (`--dist loadgroup`, as scripts/test.sh runs the suite): a
+    module's tests share a worker, so its module-scoped fixtures are built once; tests of a
+    rendered-and-installed `project` fixture are grouped per project instead, so the projects
+    spread over the workers and each is still installed once."""
+    for item in items:
+        group = item.module.__name__
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "project" in callspec.params:
+            group += json.dumps(callspec.params["project"], sort_keys=True)
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -22,6 +22,7 @@ author_name = "Acme Data Platform"
 author_email = "data-platform@acme.example"
 owners = ["team:acme-data", "platform@acme.example"]
 automation_style = "schedules"
+warehouse = "postgres"
 partitioning = "weekly"
 timezone = "Europe/Paris"
 
@@ -68,6 +69,7 @@ def test_fork_sets_its_defaults_in_one_file_and_merges_upstream(tmp_path):
     assert answers["package_name"] == "acme_sales_data"
     assert (project / "src" / "acme_sales_data" / "defs" / "schedules.py").is_file()
     assert "platform@acme.example" in (project / "src/acme_sales_data/settings.py").read_text()
+    assert "PostgresWarehouse" in (project / "src/acme_sales_data/warehouse.py").read_text()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["authors"] == [
         {"name": "Acme Data Platform", "email": "data-platform@acme.example"}
@@ -122,6 +124,7 @@ def test_shipped_file_is_valid_and_documents_upstream_defaults():
         ({"defaults": {"owners": "team:x"}}, "owners must be a list"),
         ({"defaults": {"owners": []}}, "owners must be a list of strings"),
         ({"naming": {"package_prefix": "Acme-"}}, "package_prefix 'Acme-'"),
+        ({"defaults": {"warehouse": "oracle"}}, "warehouse is one of duckdb, postgres"),
     ],
 )
 def test_bad_settings_are_refused(settings, message):

@@ -132,6 +132,7 @@ class Bench:
     figures: list[Figure] = field(default_factory=list)
     checks: list[tuple[str, float, float]] = field(default_factory=list)  # name, value, limit
     notes: list[str] = field(default_factory=list)
+    commit: str = ""
 
     # -- setup ----------------------------------------------------------------------------
     @property
@@ -150,6 +151,12 @@ class Bench:
             print("  warning: uncommitted changes are not measured", flush=True)
         self.template = self.work / "template"
         sh(["git", "clone", "-q", str(ROOT), str(self.template)])
+        self.commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=self.template,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         sh(["uv", "venv", "-q", str(self.work / "tools")])
         sh(
             [
@@ -532,7 +539,7 @@ def report(bench: Bench, args: argparse.Namespace, seconds: float) -> tuple[str,
         "",
         f"Written by `{' '.join(['uv run python bench/run.py', *sys.argv[1:]])}`"
         f" ({bench.runs} runs per figure after a warm-up; {seconds / 60:.0f} min in all).",
-        f"Machine: {machine()}.",
+        f"Template commit {bench.commit}. Machine: {machine()}.",
         "",
         "| figure | median (s) | min | max | baseline | ratio | CPU (s) | CPU ratio |",
         "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |",

@@ -26,6 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         group = item.module.__name__
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and "project" in callspec.params:
-            group += json.dumps(callspec.params["project"], sort_keys=True)
+        for name in ("project", "cloud_project"):  # test_e2e, test_warehouses_e2e
+            if callspec is not None and name in callspec.params:
+                group += json.dumps(callspec.params[name], sort_keys=True)
         item.add_marker(pytest.mark.xdist_group(group))

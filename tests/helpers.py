@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,6 +36,24 @@ CLEAN_ENV = {
     for key, value in os.environ.items()
     if not key.startswith(("VIRTUAL_ENV", "PYTEST_", "UV_PROJECT", "DAGSTER_HOME"))
 }
+
+
+def expected_by_country(start: str = "", end: str = "~") -> dict[str, list]:
+    """Completed orders, distinct customers and revenue per country from the sample CSV files."""
+    landing = REPO / "template" / "data" / "landing"
+    with (landing / "customers.csv").open() as f:
+        country = {
+            r["customer_id"].strip(): r["country"].strip().upper() for r in csv.DictReader(f)
+        }
+    totals: dict[str, list] = defaultdict(lambda: [0, set(), Decimal(0)])
+    with (landing / "orders.csv").open() as f:
+        for r in csv.DictReader(f):
+            if r["status"].strip().lower() == "completed" and start <= r["order_date"] < end:
+                row = totals[country[r["customer_id"]]]
+                row[0] += 1
+                row[1].add(r["customer_id"])
+                row[2] += Decimal(r["amount"])
+    return {c: [n, len(customers), str(revenue)] for c, (n, customers, revenue) in totals.items()}
 
 
 def git(*args: str, cwd: Path) -> str:

@@ -10,11 +10,8 @@ API goes through the daemon's queue to the code server, succeeds, and its events
 from __future__ import annotations
 
 import contextlib
-import os
-import pwd
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,68 +19,20 @@ from pathlib import Path
 import pytest
 import yaml
 
+import postgres_server as pg_server
 from dagster_ui import DagsterUI, background, free_port
 from helpers import ALL_ASSETS, BASE_ANSWERS, CLEAN_ENV, copier_cli, data_args
+from postgres_server import psql
 
 pytestmark = pytest.mark.e2e
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-PASSWORD = "not-a-real-secret"
-
-
-def as_postgres_user() -> dict:
-    """initdb refuses to run as root: run the server as the `postgres` system user then."""
-    if os.geteuid() != 0:
-        return {}
-    return {"user": pwd.getpwnam("postgres").pw_uid, "group": pwd.getpwnam("postgres").pw_gid}
 
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[dict]:
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"PostgreSQL 15 binaries not in {PG_BIN} (Debian package postgresql)")
-    root = Path(tempfile.mkdtemp(prefix="dagster-pg-"))
-    ids = as_postgres_user()
-    if ids:
-        os.chown(root, ids["user"], ids["group"])
-    (root / "pw").write_text(PASSWORD + "\n")
-    if ids:
-        os.chown(root / "pw", ids["user"], ids["group"])
-    port = free_port()
-    data = root / "data"
-
-    def pg(*cmd: str | Path, **kw) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [str(c) for c in cmd], capture_output=True, text=True, timeout=120, **ids, **kw
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done
-
-    pg(PG_BIN / "initdb", "-D", data, "-U", "dagster", "--auth=scram-sha-256",
-       f"--pwfile={root / 'pw'}")  # fmt: skip
-    pg(PG_BIN / "pg_ctl", "-D", data, "-l", root / "server.log", "-w", "start", "-o",
-       f"-p {port} -k {root} -c listen_addresses=127.0.0.1")  # fmt: skip
-    try:
-        env = {**os.environ, "PGPASSWORD": PASSWORD}
-        pg(PG_BIN / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "dagster", "dagster",
-           env=env)  # fmt: skip
-        yield {"port": port, "user": "dagster", "password": PASSWORD, "db": "dagster"}
-    finally:
-        subprocess.run(
-            [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-            capture_output=True, timeout=120, **ids,
-        )  # fmt: skip
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def psql(pg: dict, sql: str) -> list[list[str]]:
-    out = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-p", str(pg["port"]), "-U", pg["user"], "-d", pg["db"],
-         "-tA", "-F", "\t", "-c", sql],
-        env={**os.environ, "PGPASSWORD": pg["password"]}, capture_output=True, text=True,
-        check=True,
-    )  # fmt: skip
-    return [line.split("\t") for line in out.stdout.splitlines() if line]
+    if not pg_server.available():
+        pytest.skip(pg_server.MISSING)
+    with pg_server.server() as pg:
+        yield pg
 
 
 def wait_for_grpc(dagster: Path, port: int, env: dict, server: subprocess.Popen, log: Path):

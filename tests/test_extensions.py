@@ -10,7 +10,7 @@ import tomllib
 import pytest
 import yaml
 
-from copier_dagster import context, quoting, upgrades, validators
+from copier_dagster import context, quoting, upgrades, validators, warehouses
 
 NASTY = [
     'He said "hi"',
@@ -201,6 +201,7 @@ def test_tool_dependencies_and_loaders():
 def test_older_projects_keep_their_behaviour_on_update(tmp_path):
     assert upgrades.answers_added_since("0.1.0") == {
         "etl_tools": [],
+        "warehouse": "duckdb",
         "integration_style": "pythonic",
     }
     assert upgrades.answers_added_since("0.2.0") == {}
@@ -220,3 +221,53 @@ def test_derive_copes_with_partial_answers():
     json.dumps(derived)  # plain data only
     assert context.derive({"partition_start": "2024-13-01"})["partition"]["first_key"] is None
     assert context.derive({"partitioning": "hourly"})["partition"]["period"] == "day"
+
+
+@pytest.mark.parametrize("name", sorted(warehouses.WAREHOUSES))
+def test_warehouse_table_is_complete(name):
+    """Every field of every tool reads a variable the warehouse declares; packages are pinned."""
+    table = warehouses.WAREHOUSES[name]
+    declared = set(table["variables"])
+    fields = [
+        *table["resource"]["fields"].values(),
+        *table["sling"]["fields"].values(),
+        *table["dbt"]["profile"].values(),
+    ]
+    used = {v.split(":")[-1].lstrip("$") for v in fields if isinstance(v, str) and v[0] == "$"}
+    assert used == declared
+    assert set(table["packages"]) == {"base", *context.ETL_TOOLS}
+    for packages in table["packages"].values():
+        assert all(p in context.pins()["packages"] for p in packages)
+    if table["dbt"]["adapter"] != "dbt-duckdb":
+        assert table["dbt"]["adapter"] in table["packages"]["dbt"]
+    assert all(spec["help"] and spec["help"] == spec["help"].lower()[:1] + spec["help"][1:]
+               for spec in table["variables"].values())  # fmt: skip
+
+
+def test_warehouse_derived_values():
+    prod = context.derive({"package_name": "acme", "warehouse": "postgres"})["prod"]
+    assert [v["name"] for v in prod["variables"]] == [
+        "ACME_POSTGRES_HOST", "ACME_POSTGRES_PORT", "ACME_POSTGRES_USER", "ACME_POSTGRES_PASSWORD",
+        "ACME_POSTGRES_DATABASE",
+    ]  # fmt: skip
+    assert prod["resource_fields"]["port"] == "dg.EnvVar.int(settings.POSTGRES_PORT)"
+    assert prod["dbt_profile"]["port"] == "\"{{ env_var('ACME_POSTGRES_PORT') | as_number }}\""
+    assert prod["dbt_profile"]["schema"] == "public"
+    bigquery = context.derive({"package_name": "acme", "warehouse": "bigquery"})["prod"]
+    # Read by every Google library as it is: no prefix.
+    assert "GOOGLE_APPLICATION_CREDENTIALS" in [v["name"] for v in bigquery["variables"]]
+    requirements = [
+        d["requirement"]
+        for d in context.derive({"warehouse": "snowflake", "etl_tools": ["dlt"]})["dependencies"]
+    ]
+    assert "dlt[duckdb,snowflake]==1.31.0" in requirements
+    assert not any(r.startswith("dbt-snowflake") for r in requirements)
+    # Unanswered or refused: the default, DuckDB.
+    assert context.derive({"warehouse": "oracle"})["prod"]["name"] == "duckdb"
+
+
+def test_warehouse_imports_are_sorted_as_ruff_does():
+    block = warehouses.import_block(["typing:Any", "dlt", "datetime as dt", "collections.abc:X"])
+    assert block == (
+        "import datetime as dt\nfrom collections.abc import X\nfrom typing import Any\n\nimport dlt"
+    )

@@ -23,6 +23,7 @@ author_email = "data-platform@acme.example"
 owners = ["team:acme-data", "platform@acme.example"]
 integration_style = "components"
 automation_style = "schedules"
+warehouse = "postgres"
 partitioning = "weekly"
 timezone = "Europe/Paris"
 
@@ -70,6 +71,7 @@ def test_fork_sets_its_defaults_in_one_file_and_merges_upstream(tmp_path):
     assert (project / "src" / "acme_sales_data" / "defs" / "schedules.py").is_file()
     assert (project / "src/acme_sales_data/defs/transform/dbt_models/defs.yaml").is_file()
     assert "platform@acme.example" in (project / "src/acme_sales_data/settings.py").read_text()
+    assert "PostgresWarehouse" in (project / "src/acme_sales_data/warehouse.py").read_text()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["authors"] == [
         {"name": "Acme Data Platform", "email": "data-platform@acme.example"}
@@ -125,6 +127,7 @@ def test_shipped_file_is_valid_and_documents_upstream_defaults():
         ({"defaults": {"owners": []}}, "owners must be a list of strings"),
         ({"naming": {"package_prefix": "Acme-"}}, "package_prefix 'Acme-'"),
         ({"defaults": {"integration_style": "yaml"}}, "integration_style takes pythonic or"),
+        ({"defaults": {"warehouse": "oracle"}}, "warehouse is one of duckdb, postgres"),
     ],
 )
 def test_bad_settings_are_refused(settings, message):

@@ -29,6 +29,7 @@ BAD_ANSWERS = [
     ({"partitioning": "hourly"}, "partitioning", "Invalid choice"),
     ({"ci_provider": "jenkins"}, "ci_provider", "Invalid choice"),
     ({"deployment": "swarm"}, "deployment", "Invalid choice"),
+    ({"warehouse": "oracle"}, "warehouse", "Invalid choice"),
 ]
 
 

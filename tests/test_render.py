@@ -32,19 +32,34 @@ DEPLOYMENTS = ["none", "docker-compose", "kubernetes", "dagster-plus"]
 # deployment with the default tools and automation: every value of every choice question, and
 # every pair of questions whose answers share files.
 MATRIX = [
-    (tools, style, part, "github", "none", "pythonic")
+    (tools, style, part, "github", "none")
     for tools, style, part in itertools.product(TOOL_SETS, STYLES, PARTITIONINGS)
 ]
 MATRIX += [
-    (["dbt", "dlt"], "declarative", "daily", ci, deployment, "pythonic")
+    (["dbt", "dlt"], "declarative", "daily", ci, deployment)
     for ci, deployment in itertools.product(CI_PROVIDERS, DEPLOYMENTS)
     if (ci, deployment) != ("github", "none")
 ]
-# The components integration style: every ETL tool set x automation style, the partitionings
-# taken in turn (each one with every style and several tool sets).
+# The prod warehouse: DuckDB in every combination above, then each other warehouse x every ETL
+# tool set x every automation style (partitionings in turn).
+WAREHOUSES = ["duckdb", "postgres", "snowflake", "bigquery"]
+MATRIX = [(*combination, "duckdb") for combination in MATRIX]
 MATRIX += [
-    (tools, style, PARTITIONINGS[i % len(PARTITIONINGS)], "github", "none", "components")
+    (tools, style, PARTITIONINGS[i % len(PARTITIONINGS)], "github", "none", warehouse)
+    for i, (warehouse, tools, style) in enumerate(
+        itertools.product(WAREHOUSES[1:], TOOL_SETS, STYLES)
+    )
+]
+# The integration style: all of the above as pythonic, then components x every ETL tool set x
+# every automation style (partitionings in turn), and the full tool set on every warehouse.
+MATRIX = [(*combination, "pythonic") for combination in MATRIX]
+MATRIX += [
+    (tools, style, PARTITIONINGS[i % len(PARTITIONINGS)], "github", "none", "duckdb", "components")
     for i, (tools, style) in enumerate(itertools.product(TOOL_SETS, STYLES))
+]
+MATRIX += [
+    (["dbt", "dlt", "sling"], "declarative", "daily", "github", "none", warehouse, "components")
+    for warehouse in WAREHOUSES[1:]
 ]
 
 STYLE_FILES = {
@@ -73,12 +88,41 @@ TEMPLATE_VARIABLES = sorted(
     | {k for k in yaml.safe_load((REPO / "copier.yml").read_text()) if not k.startswith("_")}
 )
 COPIER_RESIDUE = re.compile(rf"\{{\{{-?\s*({'|'.join(TEMPLATE_VARIABLES)})\b")
-# A value on the same line as a secret-like key (a key with a nested mapping, e.g. a password
-# read from an env var in dagster.yaml, is fine).
+# A value on the same line as a secret-like key or variable name (`password: x`,
+# `X_PASSWORD=x`, `password=x`). A key with a nested mapping (e.g. a password read from an env var
+# in dagster.yaml) has no value there.
 SECRET_ASSIGNMENT = re.compile(
-    r"(?i)\b(password|passwd|secret|token|api[_-]?key|private[_-]?key)\b"
-    r"[ \t]*[:=][ \t]*['\"]?[^\s'\"$]{4,}"
+    r"(?i)(?<![a-z0-9])((?:[a-z0-9]+_)*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key|"
+    r"credentials?)(?:_[a-z0-9]+)*)\b[\"']?[ \t]*[:=][ \t]*"
+    r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|\$\{\{[^}\n]*\}\}|[^\s#,)]+)"
 )
+# Values that name where a secret comes from instead of holding it: an environment variable's
+# name, a reference to one (dg.EnvVar, dbt's env_var, ${VAR}, settings.X), a GitHub secret; or
+# a switch (`persist-credentials: false`); a field's type (`password: str`).
+SECRET_REFERENCE = re.compile(
+    r"""^['"]?(
+        [A-Z][A-Z0-9_]*['"]?
+        | dg\.EnvVar(\.int)?\(.*
+        | \{\{\s*env_var\(.*
+        | \$\{?\{?\s*[A-Za-z_][\w.]*.*
+        | [{(\[]
+        | (?i:true|false|null|none)
+        | str
+        | settings\.[A-Z_]+
+        | self\.[a-z_.]+
+        | os\.environ.*
+    )$""",
+    re.X,
+)
+
+
+def secret_values(text: str) -> list[str]:
+    """The secret-like assignments of ``text`` whose value is not a reference to elsewhere."""
+    return [
+        m.group(0)
+        for m in SECRET_ASSIGNMENT.finditer(text)
+        if m.group("value").strip("'\"") and not SECRET_REFERENCE.match(m.group("value"))
+    ]
 
 
 def render(copie, template: Path, **answers):
@@ -138,6 +182,13 @@ DEPLOYMENT_PACKAGES = {
     "kubernetes": {"dagster-k8s", "dagster-postgres"},
     "dagster-plus": {"dagster-cloud"},
 }
+# What each prod warehouse adds: always, and with each ETL tool.
+WAREHOUSE_PACKAGES = {
+    "duckdb": {"base": set()},
+    "postgres": {"base": {"psycopg2-binary"}, "dbt": {"dbt-postgres"}},
+    "snowflake": {"base": {"dagster-snowflake"}, "dbt": {"dbt-snowflake"}},
+    "bigquery": {"base": {"dagster-gcp"}, "dbt": {"dbt-bigquery"}},
+}
 TOOL_PACKAGES = {
     "dlt": {"dagster-dlt", "dlt"},
     "sling": {"dagster-sling", "sling", "sling-linux-amd64", "duckdb-cli"},
@@ -145,7 +196,7 @@ TOOL_PACKAGES = {
 }
 
 
-IDS = [f"{'+'.join(t) or 'no-tools'}-{s}-{p}-{c}-{d}-{i}" for t, s, p, c, d, i in MATRIX]
+IDS = [f"{'+'.join(t) or 'no-tools'}-{s}-{p}-{c}-{d}-{w}-{i}" for t, s, p, c, d, w, i in MATRIX]
 
 
 @pytest.fixture(scope="module")
@@ -153,12 +204,12 @@ def matrix(copie_session, template) -> dict[str, tuple[Path, str]]:
     """Every combination rendered once, then linted with one ruff run over all of them (each
     project's pyproject configures ruff for its files): id -> (project, what ruff reported)."""
     projects = {}
-    for name, (tools, style, partitioning, ci, deployment, integration) in zip(
+    for name, (tools, style, partitioning, ci, deployment, warehouse, integration) in zip(
         IDS, MATRIX, strict=True
     ):
         result = render(
             copie_session, template, etl_tools=tools, automation_style=style,
-            partitioning=partitioning, ci_provider=ci, deployment=deployment,
+            partitioning=partitioning, ci_provider=ci, deployment=deployment, warehouse=warehouse,
             integration_style=integration,
         )  # fmt: skip
         projects[name] = result.project_dir
@@ -174,9 +225,13 @@ def matrix(copie_session, template) -> dict[str, tuple[Path, str]]:
 
 
 @pytest.mark.parametrize(
-    ("tools", "style", "partitioning", "ci", "deployment", "integration"), MATRIX, ids=IDS
+    ("tools", "style", "partitioning", "ci", "deployment", "warehouse", "integration"),
+    MATRIX,
+    ids=IDS,
 )
-def test_combination(matrix, request, tools, style, partitioning, ci, deployment, integration):
+def test_combination(
+    matrix, request, tools, style, partitioning, ci, deployment, warehouse, integration
+):
     project, ruff_report = matrix[request.node.callspec.id]
     files = files_of(project)
 
@@ -208,7 +263,7 @@ def test_combination(matrix, request, tools, style, partitioning, ci, deployment
         # GitHub Actions expressions, ${{ ... }}, are the only double braces a file may hold.
         bare = GITHUB_EXPRESSION.sub("", text) if name.startswith(".github/") else text
         assert not residue.search(bare), f"Jinja residue in {name}"
-        assert not SECRET_ASSIGNMENT.search(text), f"secret-looking value in {name}"
+        assert not secret_values(text), f"secret-looking value in {name}: {secret_values(text)}"
         if name.endswith(".py"):
             ast.parse(text, filename=name)
         elif name.endswith(".toml"):
@@ -222,8 +277,8 @@ def test_combination(matrix, request, tools, style, partitioning, ci, deployment
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     expected = {
         "_commit", "_src_path", "project_name", "package_name", "description", "author_name",
-        "author_email", "owners", "etl_tools", "integration_style", "automation_style",
-        "partitioning", "timezone", "ci_provider", "deployment",
+        "author_email", "owners", "etl_tools", "automation_style", "partitioning", "timezone",
+        "ci_provider", "deployment", "warehouse", "integration_style",
     }  # fmt: skip
     if partitioning != "none":
         expected.add("partition_start")
@@ -233,6 +288,7 @@ def test_combination(matrix, request, tools, style, partitioning, ci, deployment
     assert answers["_commit"] and answers["automation_style"] == style
     assert sorted(answers["etl_tools"]) == tools
     assert answers["ci_provider"] == ci and answers["deployment"] == deployment
+    assert answers["warehouse"] == warehouse
     assert answers["integration_style"] == integration
 
     # The README says how to run it where it was chosen to run, and which secrets to create.
@@ -255,12 +311,17 @@ def test_combination(matrix, request, tools, style, partitioning, ci, deployment
     requirements = tomllib.loads(pyproject_text)["project"]["dependencies"]
     names = {re.match(r"[a-z0-9-]+", r).group() for r in requirements}
     expected_names = {"dagster", "dagster-duckdb", "duckdb"}.union(
-        *(TOOL_PACKAGES[t] for t in tools), DEPLOYMENT_PACKAGES[deployment]
+        *(TOOL_PACKAGES[t] for t in tools),
+        DEPLOYMENT_PACKAGES[deployment],
+        WAREHOUSE_PACKAGES[warehouse]["base"],
+        *(WAREHOUSE_PACKAGES[warehouse].get(t, set()) for t in tools),
     )
     assert names == expected_names
     for requirement in requirements:
         name = re.match(r"[a-z0-9-]+", requirement).group()
-        assert requirement == context.requirement(name)
+        # dlt loads into the local DuckDB and the prod warehouse.
+        extras = sorted({"duckdb", warehouse}) if name == "dlt" else None
+        assert requirement == context.requirement(name, extras)
         module = name.replace("-", "_")
         imported = any(
             re.search(rf"^\s*(import|from) {module}\b", p.read_text(), re.M)
@@ -333,3 +394,34 @@ def test_owners_render_as_python(copie, template):
     ]
     assert values == [owners]
     assert ruff("format", "--check", "--no-cache", ".", cwd=result.project_dir).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "password: hunter22",
+        "ACME_DATA_POSTGRES_PASSWORD=hunter22",
+        'api_key = "sk-live-1234567890"',
+        '    password="s3cr3t!",',
+        "      token: abcd1234",
+        'GOOGLE_APPLICATION_CREDENTIALS={"type": "service_account"}',
+    ],
+)
+def test_secret_scan_finds_values(line):
+    assert secret_values(line), line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ACME_DATA_POSTGRES_PASSWORD=",
+        'POSTGRES_PASSWORD = "ACME_DATA_POSTGRES_PASSWORD"',
+        "                password=dg.EnvVar(settings.POSTGRES_PASSWORD),",
+        "      password: \"{{ env_var('ACME_DATA_POSTGRES_PASSWORD') }}\"",
+        "          GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}",
+        '                "password": self.postgres.password,',
+        "            credentials={",
+    ],
+)
+def test_secret_scan_allows_references(line):
+    assert not secret_values(line), line

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import deployment, organization
+from . import deployment, organization, warehouses
 from .quoting import env_name
 
 VERSIONS_FILE = Path(__file__).with_name("versions.toml")
@@ -70,11 +70,13 @@ def pins() -> dict[str, Any]:
         return tomllib.load(f)
 
 
-def requirement(package: str) -> str:
-    """A PEP 508 requirement for ``package`` from versions.toml: version, extras and marker."""
+def requirement(package: str, extras: list[str] | None = None) -> str:
+    """A PEP 508 requirement for ``package`` from versions.toml: version, extras (those of
+    versions.toml unless given) and marker."""
     versions = pins()
     spec = versions["packages"][package]
-    extras = versions.get("extras", {}).get(package)
+    if extras is None:
+        extras = versions.get("extras", {}).get(package)
     marker = versions.get("markers", {}).get(package)
     return "".join(
         [
@@ -86,9 +88,12 @@ def requirement(package: str) -> str:
     )
 
 
-def dependency(package: str) -> dict[str, str]:
+def dependency(package: str, extras: list[str] | None = None) -> dict[str, str]:
     """A requirement and, for a pin the project does not import, why it is there."""
-    return {"requirement": requirement(package), "reason": pins()["reasons"].get(package, "")}
+    return {
+        "requirement": requirement(package, extras),
+        "reason": pins()["reasons"].get(package, ""),
+    }
 
 
 def raw_loaders(tools: set[str]) -> dict[str, str]:
@@ -122,6 +127,10 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
     tools = set(answered if isinstance(answered, list) else []) & set(ETL_TOOLS)
     deployed = set(deployment.packages(answers))
     runtime = set(BASE_DEPENDENCIES).union(*(TOOL_DEPENDENCIES[t] for t in tools)) | deployed
+    warehouse = warehouses.choice(answers)
+    runtime |= warehouses.packages(warehouse, tools)
+    # dlt's extras follow the warehouses it loads into (local DuckDB and prod).
+    extras = {"dlt": warehouses.dlt_extras(warehouse)}
     try:
         first_key = first_partition_key(partitioning, start)
     except ValueError:  # an invalid date being validated: nothing to derive yet
@@ -130,7 +139,7 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
         "org": organization.current(),
         "sample_first_day": SAMPLE_FIRST_DAY,
         "requires_python": pins()["requires-python"],
-        "dependencies": [dependency(p) for p in sorted(runtime)],
+        "dependencies": [dependency(p, extras.get(p)) for p in sorted(runtime)],
         "dev_dependencies": [dependency(p) for p in sorted(set(DEV_DEPENDENCIES) - deployed)],
         "tools": sorted(tools),
         # The ETL tools as dg components (defs.yaml) instead of Python modules.
@@ -144,8 +153,13 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
         "env_prefix": prefix,
         "env_database": f"{prefix}_DUCKDB_DATABASE",
         "env_landing_dir": f"{prefix}_LANDING_DIR",
+        "env_environment": f"{prefix}_ENV",
         "partition": {**PARTITIONINGS[partitioning], "first_key": first_key},
         "partitioned": partitioning != "none",
         "partitions_name": f"{partitioning}_partitions",
     }
-    return {**values, **deployment.derive(answers, pins())}
+    return {
+        **values,
+        **deployment.derive(answers, pins()),
+        **warehouses.derive(answers, prefix, tools),
+    }

@@ -23,6 +23,7 @@ UPSTREAM: dict[str, dict[str, Any]] = {
         "author_email": "",
         "owners": ["team:data-eng"],
         "etl_tools": ["dlt", "dbt"],
+        "warehouse": "duckdb",
         "integration_style": "pythonic",
         "automation_style": "declarative",
         "partitioning": "daily",
@@ -73,6 +74,11 @@ def merge(settings: dict[str, Any], source: str = "organization.toml") -> dict[s
     if unknown_tools:
         raise OrganizationError(
             f"{source}: [defaults] etl_tools takes dlt, sling and dbt, not {sorted(unknown_tools)}"
+        )
+    if merged["warehouse"] not in {"duckdb", "postgres", "snowflake", "bigquery"}:
+        raise OrganizationError(
+            f"{source}: [defaults] warehouse is one of duckdb, postgres, snowflake, bigquery, "
+            f"not {merged['warehouse']!r}"
         )
     if merged["integration_style"] not in INTEGRATION_STYLES:
         raise OrganizationError(

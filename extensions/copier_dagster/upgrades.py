@@ -17,7 +17,7 @@ from pathlib import Path
 
 # release -> answers that keep a project made before it rendering as it did.
 ANSWERS_FOR_OLDER_PROJECTS: dict[str, dict[str, object]] = {
-    "0.2.0": {"etl_tools": [], "integration_style": "pythonic"},
+    "0.2.0": {"etl_tools": [], "warehouse": "duckdb", "integration_style": "pythonic"},
 }
 
 

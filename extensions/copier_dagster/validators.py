@@ -38,6 +38,8 @@ RESERVED_PACKAGE_NAMES = frozenset(
         "sqlalchemy",
         "psycopg",
         "psycopg2",
+        "snowflake",
+        "google",
         "pytest",
         "tests",
         "test",

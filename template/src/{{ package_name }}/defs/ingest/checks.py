@@ -1,7 +1,8 @@
 """Checks on the raw tables, whichever tool loads them."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+
+from ...warehouse import Warehouse
 
 
 def build_has_rows_check(table: str) -> dg.AssetChecksDefinition:
@@ -10,7 +11,7 @@ def build_has_rows_check(table: str) -> dg.AssetChecksDefinition:
         name="has_rows",
         description=f"`raw.{table}` is not empty: the landed file had rows.",
     )
-    def has_rows(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def has_rows(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.get_connection() as conn:
             rows = conn.execute(f"SELECT COUNT(*) FROM raw.{table}").fetchone()[0]
         return dg.AssetCheckResult(passed=rows > 0, metadata={"rows": rows})

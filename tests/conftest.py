@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -18,15 +17,22 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return snapshot_template(tmp_path_factory.mktemp("template"))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Groups for pytest-xdist (`--dist loadgroup`, as scripts/test.sh runs the suite): a
-    module's tests share a worker, so its module-scoped fixtures are built once; tests of a
-    rendered-and-installed `project` fixture are grouped per project instead, so the projects
-    spread over the workers and each is still installed once."""
-    for item in items:
-        group = item.module.__name__
-        callspec = getattr(item, "callspec", None)
-        for name in ("project", "cloud_project"):  # test_e2e, test_warehouses_e2e
-            if callspec is not None and name in callspec.params:
-                group += json.dumps(callspec.params[name], sort_keys=True)
-        item.add_marker(pytest.mark.xdist_group(group))
+# Modules whose module-scoped fixture renders and installs one project per parameter.
+PER_PROJECT = ("tests/test_e2e.py", "tests/test_warehouses_e2e.py")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """How pytest-xdist shares out the tests (scripts/test.sh runs one worker per CPU): a
+    module's tests go to one worker, so its module fixtures are built once; in the modules of
+    PER_PROJECT, the tests of each parameter (one rendered, installed project) do, so the
+    projects spread over the workers and each is still installed once."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class ProjectScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module, _, test = nodeid.partition("::")
+            if module in PER_PROJECT and "[" in test:
+                return module + test[test.index("[") :]
+            return module
+
+    return ProjectScheduling(config, log)

@@ -145,6 +145,13 @@ def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+def test_template_repository_is_ruff_clean():
+    """The template's own Python (extensions, tests, bench) meets the rules it renders with."""
+    for args in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
+        result = ruff(*args, cwd=REPO)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 def tool_files(tools: list[str], integration: str = "pythonic") -> dict[str, bool]:
     """Which tool-specific files a project with `tools` must have (True) or must not (False)."""
     ingest = "src/acme_data/defs/ingest/"

@@ -21,6 +21,16 @@ DEFAULT = "duckdb"
 # Variables with a name of their own, not prefixed with the package's.
 SHARED_VARIABLES = ("GOOGLE_APPLICATION_CREDENTIALS",)
 
+# Snowflake's connection fields have the same names in its Dagster resource, Sling and dbt.
+SNOWFLAKE_FIELDS = {
+    "account": "$SNOWFLAKE_ACCOUNT",
+    "user": "$SNOWFLAKE_USER",
+    "password": "$SNOWFLAKE_PASSWORD",
+    "role": "$SNOWFLAKE_ROLE",
+    "warehouse": "$SNOWFLAKE_WAREHOUSE",
+    "database": "$SNOWFLAKE_DATABASE",
+}
+
 WAREHOUSES: dict[str, dict[str, Any]] = {
     "duckdb": {
         "label": "DuckDB",
@@ -62,11 +72,17 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
     "postgres": {
         "label": "PostgreSQL",
         "variables": {
-            "POSTGRES_HOST": {"help": "the PostgreSQL server's host name", "example": "db.internal"},
+            "POSTGRES_HOST": {
+                "help": "the PostgreSQL server's host name",
+                "example": "db.internal",
+            },
             "POSTGRES_PORT": {"help": "its port", "example": "5432"},
             "POSTGRES_USER": {"help": "the user the pipeline runs as", "example": "dagster"},
             "POSTGRES_PASSWORD": {"help": "that user's password", "secret": True},
-            "POSTGRES_DATABASE": {"help": "the database holding the schemas", "example": "analytics"},
+            "POSTGRES_DATABASE": {
+                "help": "the database holding the schemas",
+                "example": "analytics",
+            },
         },
         "class": "PostgresWarehouse",
         # No Dagster library has a plain PostgreSQL resource: the project has a small one.
@@ -131,21 +147,20 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
             "SNOWFLAKE_USER": {"help": "the user the pipeline runs as", "example": "DAGSTER"},
             "SNOWFLAKE_PASSWORD": {"help": "that user's password", "secret": True},
             "SNOWFLAKE_ROLE": {"help": "the role it uses", "example": "TRANSFORMER"},
-            "SNOWFLAKE_WAREHOUSE": {"help": "the virtual warehouse queries run on", "example": "COMPUTE_WH"},
-            "SNOWFLAKE_DATABASE": {"help": "the database holding the schemas", "example": "ANALYTICS"},
+            "SNOWFLAKE_WAREHOUSE": {
+                "help": "the virtual warehouse queries run on",
+                "example": "COMPUTE_WH",
+            },
+            "SNOWFLAKE_DATABASE": {
+                "help": "the database holding the schemas",
+                "example": "ANALYTICS",
+            },
         },
         "class": "SnowflakeWarehouse",
         "resource": {
             "module": "dagster_snowflake",
             "class": "SnowflakeResource",
-            "fields": {
-                "account": "$SNOWFLAKE_ACCOUNT",
-                "user": "$SNOWFLAKE_USER",
-                "password": "$SNOWFLAKE_PASSWORD",
-                "role": "$SNOWFLAKE_ROLE",
-                "warehouse": "$SNOWFLAKE_WAREHOUSE",
-                "database": "$SNOWFLAKE_DATABASE",
-            },
+            "fields": dict(SNOWFLAKE_FIELDS),
         },
         "text_type": "VARCHAR",
         "imports": ("collections.abc:Sequence", "dagster_snowflake:SnowflakeResource"),
@@ -162,25 +177,13 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
         },
         "sling": {
             "type": "snowflake",
-            "fields": {
-                "account": "$SNOWFLAKE_ACCOUNT",
-                "user": "$SNOWFLAKE_USER",
-                "password": "$SNOWFLAKE_PASSWORD",
-                "role": "$SNOWFLAKE_ROLE",
-                "warehouse": "$SNOWFLAKE_WAREHOUSE",
-                "database": "$SNOWFLAKE_DATABASE",
-            },
+            "fields": dict(SNOWFLAKE_FIELDS),
         },
         "dbt": {
             "adapter": "dbt-snowflake",
             "profile": {
                 "type": "snowflake",
-                "account": "$SNOWFLAKE_ACCOUNT",
-                "user": "$SNOWFLAKE_USER",
-                "password": "$SNOWFLAKE_PASSWORD",
-                "role": "$SNOWFLAKE_ROLE",
-                "warehouse": "$SNOWFLAKE_WAREHOUSE",
-                "database": "$SNOWFLAKE_DATABASE",
+                **SNOWFLAKE_FIELDS,
                 "schema": "PUBLIC",
                 "threads": 4,
             },

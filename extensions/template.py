@@ -37,21 +37,13 @@ def _load_package():
 
 
 context, quoting, validators = _load_package()
-_DERIVED: dict[str, dict] = {}  # answers -> derived values, for ContextUpdater
 
 
 class ContextUpdater(ContextHook):
-    """Adds the derived values of ``copier_dagster.context.derive`` to every render.
-
-    Copier renders every path and file with a fresh context (about 700 renders for one copy):
-    the values are derived once per set of answers (``derive`` reads nothing else).
-    """
+    """Adds the derived values of ``copier_dagster.context.derive`` to every render."""
 
     def hook(self, ctx: dict) -> None:
-        key = repr(sorted((k, v) for k, v in ctx.items() if not k.startswith("_")))
-        if key not in _DERIVED:
-            _DERIVED[key] = context.derive(ctx)
-        ctx.update(_DERIVED[key])
+        ctx.update(context.derive(ctx))
 
 
 class Filters(Extension):

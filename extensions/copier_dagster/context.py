@@ -54,7 +54,7 @@ PARTITIONINGS: dict[str, dict[str, Any]] = {
 }
 
 ETL_TOOLS = ("dlt", "sling", "dbt")
-BASE_DEPENDENCIES = ("dagster", "dagster-duckdb", "duckdb")
+BASE_DEPENDENCIES = ("dagster", "dagster-duckdb", "duckdb", "python-dotenv")
 TOOL_DEPENDENCIES = {
     "dlt": ("dagster-dlt", "dlt"),
     "sling": ("dagster-sling", "sling", "sling-linux-amd64", "duckdb-cli"),
@@ -161,5 +161,5 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
     return {
         **values,
         **deployment.derive(answers, pins()),
-        **warehouses.derive(answers, prefix, tools),
+        **warehouses.derive(answers, prefix),
     }

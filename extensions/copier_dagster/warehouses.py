@@ -1,15 +1,16 @@
-"""What each warehouse means for each tool: the one table the templates look values up in.
+"""What each warehouse means for each tool: plain data the templates loop over.
 
 The rendered project has two environments, switched by one variable (``<PKG>_ENV``): ``local``
 is always the DuckDB file inside the project, ``prod`` is the warehouse answered to the
 ``warehouse`` question. For that prod warehouse, ``WAREHOUSES`` says which Dagster resource the
-Python assets use, which dlt destination, Sling connection type and dbt adapter the tools use,
-which fields each reads, and the environment variables behind those fields.
+Python assets use, which dlt destination, Sling connection type and dbt adapter the tools use, and
+which environment variable each of their fields reads. The templates show the code they render
+(``warehouse.py.jinja``, ``resources.py.jinja``, ``profiles.yml.jinja``): here are only names.
 
-Field values name variables by their suffix: ``"$POSTGRES_HOST"`` is the variable
-``<PKG>_POSTGRES_HOST`` (``settings.POSTGRES_HOST`` in the project), ``"$int:POSTGRES_PORT"`` the
-same read as an integer; anything else is a literal. A name in ``SHARED_VARIABLES`` is used as is
-(``GOOGLE_APPLICATION_CREDENTIALS`` is read by every Google library itself).
+Variables are named by their suffix: ``POSTGRES_HOST`` is ``<PKG>_POSTGRES_HOST`` in the project;
+a name in ``SHARED_VARIABLES`` is used as it is. Each tool's ``fields`` map a field to the
+variable it reads, ``values`` hold fixed values; dlt's ``credentials`` are one variable or a
+mapping of fields to variables, its ``options`` more arguments read from variables.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ SHARED_VARIABLES = ("GOOGLE_APPLICATION_CREDENTIALS",)
 
 # Snowflake's connection fields have the same names in its Dagster resource, Sling and dbt.
 SNOWFLAKE_FIELDS = {
-    "account": "$SNOWFLAKE_ACCOUNT",
-    "user": "$SNOWFLAKE_USER",
-    "password": "$SNOWFLAKE_PASSWORD",
-    "role": "$SNOWFLAKE_ROLE",
-    "warehouse": "$SNOWFLAKE_WAREHOUSE",
-    "database": "$SNOWFLAKE_DATABASE",
+    "account": "SNOWFLAKE_ACCOUNT",
+    "user": "SNOWFLAKE_USER",
+    "password": "SNOWFLAKE_PASSWORD",
+    "role": "SNOWFLAKE_ROLE",
+    "warehouse": "SNOWFLAKE_WAREHOUSE",
+    "database": "SNOWFLAKE_DATABASE",
 }
 
 WAREHOUSES: dict[str, dict[str, Any]] = {
@@ -41,31 +42,32 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
             "never points prod at a laptop's database. (MotherDuck would be a second warehouse, "
             "below:\nits `md:` paths need the MotherDuck extension, a download, and a token.)"
         ),
-        # Prod is a DuckDB file too, on the machine (or volume) prod runs on.
         "variables": {
             "DUCKDB_PROD_DATABASE": {
                 "help": "the DuckDB database file of prod, an absolute path",
                 "example": "/srv/warehouse/prod.duckdb",
             },
         },
-        # The project's Warehouse class (src/<pkg>/warehouse.py) wraps the resource below.
-        "class": "DuckDBWarehouse",
+        # The Dagster resource Python assets use (warehouse.py).
         "resource": {
             "module": "dagster_duckdb",
             "class": "DuckDBResource",
-            "fields": {"database": "$DUCKDB_PROD_DATABASE"},
+            "fields": {"database": "DUCKDB_PROD_DATABASE"},
         },
+        # The DB-API parameter marker of its Python driver (warehouse.py).
+        "placeholder": "?",
         "text_type": "VARCHAR",
-        # What src/<pkg>/warehouse.py imports for it, beyond the local DuckDB's needs.
-        "imports": (),
-        "dlt": {"destination": "duckdb", "credentials": "database"},
+        "dlt": {"destination": "duckdb", "credentials": "DUCKDB_PROD_DATABASE"},
         "sling": {
             "type": "duckdb",
-            "fields": {"instance": "$DUCKDB_PROD_DATABASE", "copy_method": "csv_files"},
+            "fields": {"instance": "DUCKDB_PROD_DATABASE"},
+            "values": {"copy_method": "csv_files"},
         },
         "dbt": {
             "adapter": "dbt-duckdb",
-            "profile": {"type": "duckdb", "path": "$DUCKDB_PROD_DATABASE", "threads": 1},
+            "type": "duckdb",
+            "fields": {"path": "DUCKDB_PROD_DATABASE"},
+            "values": {"threads": 1},
         },
         "packages": {"base": (), "dlt": (), "sling": (), "dbt": ()},
     },
@@ -84,54 +86,54 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
                 "example": "analytics",
             },
         },
-        "class": "PostgresWarehouse",
-        # No Dagster library has a plain PostgreSQL resource: the project has a small one.
+        # No Dagster library has a plain PostgreSQL resource: warehouse.py has a small one.
         "resource": {
             "module": None,
             "class": "PostgresResource",
             "fields": {
-                "host": "$POSTGRES_HOST",
-                "port": "$int:POSTGRES_PORT",
-                "user": "$POSTGRES_USER",
-                "password": "$POSTGRES_PASSWORD",
-                "database": "$POSTGRES_DATABASE",
+                "host": "POSTGRES_HOST",
+                "port": "POSTGRES_PORT",
+                "user": "POSTGRES_USER",
+                "password": "POSTGRES_PASSWORD",
+                "database": "POSTGRES_DATABASE",
             },
         },
+        "placeholder": "%s",
         "text_type": "VARCHAR",
-        "imports": ("collections.abc:Sequence", "psycopg2"),
-        # dlt credential field -> resource field.
         "dlt": {
             "destination": "postgres",
             "credentials": {
-                "host": "host",
-                "port": "port",
-                "username": "user",
-                "password": "password",
-                "database": "database",
+                "host": "POSTGRES_HOST",
+                "port": "POSTGRES_PORT",
+                "username": "POSTGRES_USER",
+                "password": "POSTGRES_PASSWORD",
+                "database": "POSTGRES_DATABASE",
             },
         },
         "sling": {
             "type": "postgres",
             "fields": {
-                "host": "$POSTGRES_HOST",
-                "port": "$POSTGRES_PORT",
-                "user": "$POSTGRES_USER",
-                "password": "$POSTGRES_PASSWORD",
-                "database": "$POSTGRES_DATABASE",
+                "host": "POSTGRES_HOST",
+                "port": "POSTGRES_PORT",
+                "user": "POSTGRES_USER",
+                "password": "POSTGRES_PASSWORD",
+                "database": "POSTGRES_DATABASE",
             },
+            "values": {},
         },
         "dbt": {
             "adapter": "dbt-postgres",
-            "profile": {
-                "type": "postgres",
-                "host": "$POSTGRES_HOST",
-                "port": "$int:POSTGRES_PORT",
-                "user": "$POSTGRES_USER",
-                "password": "$POSTGRES_PASSWORD",
-                "dbname": "$POSTGRES_DATABASE",
-                "schema": "public",
-                "threads": 4,
+            "type": "postgres",
+            "fields": {
+                "host": "POSTGRES_HOST",
+                "port": "POSTGRES_PORT",
+                "user": "POSTGRES_USER",
+                "password": "POSTGRES_PASSWORD",
+                "dbname": "POSTGRES_DATABASE",
             },
+            # Fields dbt reads as numbers (env_var gives text).
+            "numbers": ("port",),
+            "values": {"schema": "public", "threads": 4},
         },
         "packages": {
             "base": ("psycopg2-binary",),
@@ -156,37 +158,30 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
                 "example": "ANALYTICS",
             },
         },
-        "class": "SnowflakeWarehouse",
         "resource": {
             "module": "dagster_snowflake",
             "class": "SnowflakeResource",
-            "fields": dict(SNOWFLAKE_FIELDS),
+            "fields": SNOWFLAKE_FIELDS,
         },
+        "placeholder": "%s",
         "text_type": "VARCHAR",
-        "imports": ("collections.abc:Sequence", "dagster_snowflake:SnowflakeResource"),
         "dlt": {
             "destination": "snowflake",
             "credentials": {
-                "host": "account",
-                "username": "user",
-                "password": "password",
-                "role": "role",
-                "warehouse": "warehouse",
-                "database": "database",
+                "host": "SNOWFLAKE_ACCOUNT",
+                "username": "SNOWFLAKE_USER",
+                "password": "SNOWFLAKE_PASSWORD",
+                "role": "SNOWFLAKE_ROLE",
+                "warehouse": "SNOWFLAKE_WAREHOUSE",
+                "database": "SNOWFLAKE_DATABASE",
             },
         },
-        "sling": {
-            "type": "snowflake",
-            "fields": dict(SNOWFLAKE_FIELDS),
-        },
+        "sling": {"type": "snowflake", "fields": SNOWFLAKE_FIELDS, "values": {}},
         "dbt": {
             "adapter": "dbt-snowflake",
-            "profile": {
-                "type": "snowflake",
-                **SNOWFLAKE_FIELDS,
-                "schema": "PUBLIC",
-                "threads": 4,
-            },
+            "type": "snowflake",
+            "fields": SNOWFLAKE_FIELDS,
+            "values": {"schema": "PUBLIC", "threads": 4},
         },
         "packages": {
             "base": ("dagster-snowflake",),
@@ -205,46 +200,39 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
                 "example": "/secrets/bigquery-key.json",
             },
         },
-        "class": "BigQueryWarehouse",
         # Credentials: Application Default Credentials, i.e. GOOGLE_APPLICATION_CREDENTIALS.
+        # warehouse.py adds a DB-API connection to it, as the other warehouses have.
         "resource": {
             "module": "dagster_gcp",
             "class": "BigQueryResource",
-            "fields": {"project": "$BIGQUERY_PROJECT", "location": "$BIGQUERY_LOCATION"},
+            "fields": {"project": "BIGQUERY_PROJECT", "location": "BIGQUERY_LOCATION"},
         },
+        "placeholder": "%s",
         # BigQuery has no VARCHAR.
         "text_type": "STRING",
-        "imports": (
-            "collections.abc:Sequence",
-            "datetime as dt",
-            "decimal:Decimal",
-            "dagster_gcp:BigQueryResource",
-            "google.cloud:bigquery",
-        ),
         "dlt": {
             "destination": "bigquery",
-            "credentials": {"project_id": "project", "location": "location"},
+            "credentials": {"project_id": "BIGQUERY_PROJECT"},
+            "options": {"location": "BIGQUERY_LOCATION"},
         },
         "sling": {
             "type": "bigquery",
             "fields": {
-                "project": "$BIGQUERY_PROJECT",
-                "location": "$BIGQUERY_LOCATION",
-                "dataset": "raw",
-                "key_file": "$GOOGLE_APPLICATION_CREDENTIALS",
+                "project": "BIGQUERY_PROJECT",
+                "location": "BIGQUERY_LOCATION",
+                "key_file": "GOOGLE_APPLICATION_CREDENTIALS",
             },
+            "values": {"dataset": "raw"},
         },
         "dbt": {
             "adapter": "dbt-bigquery",
-            "profile": {
-                "type": "bigquery",
-                "method": "service-account",
-                "keyfile": "$GOOGLE_APPLICATION_CREDENTIALS",
-                "project": "$BIGQUERY_PROJECT",
-                "location": "$BIGQUERY_LOCATION",
-                "dataset": "staging",
-                "threads": 4,
+            "type": "bigquery",
+            "fields": {
+                "keyfile": "GOOGLE_APPLICATION_CREDENTIALS",
+                "project": "BIGQUERY_PROJECT",
+                "location": "BIGQUERY_LOCATION",
             },
+            "values": {"method": "service-account", "dataset": "staging", "threads": 4},
         },
         "packages": {
             "base": ("dagster-gcp",),
@@ -254,6 +242,8 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+CHOICES = tuple(WAREHOUSES)
 
 
 def choice(answers: dict[str, Any]) -> str:
@@ -273,102 +263,44 @@ def dlt_extras(warehouse: str) -> list[str]:
     return sorted({"duckdb", WAREHOUSES[warehouse]["dlt"]["destination"]})
 
 
-# What src/<pkg>/warehouse.py always imports ("module" or "module:name"), and with dlt.
-BASE_IMPORTS = (
-    "collections.abc:Iterator",
-    "contextlib:contextmanager",
-    "typing:Any",
-    "typing:ClassVar",
-    "dagster as dg",
-    "dagster_duckdb:DuckDBResource",
-)
-STDLIB = {"collections", "contextlib", "datetime", "decimal", "typing"}
-
-
-def import_block(specs: list[str]) -> str:
-    """Import statements sorted and grouped as ruff's isort does (standard library first; in
-    each group `import x` lines before `from x import y` lines)."""
-    groups: list[str] = []
-    for stdlib in (True, False):
-        plain, names = set(), {}
-        for spec in specs:
-            module = spec.split(":")[0].split(" ")[0]
-            if (module.split(".")[0] in STDLIB) is not stdlib:
-                continue
-            if ":" in spec:
-                names.setdefault(module, set()).add(spec.split(":")[1])
-            else:
-                plain.add(spec)
-        lines = [f"import {p}" for p in sorted(plain, key=lambda p: p.split(" ")[0])]
-        lines += [f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(names.items())]
-        if lines:
-            groups.append("\n".join(lines))
-    return "\n\n".join(groups)
-
-
-def _variable(suffix: str, prefix: str) -> str:
+def variable(suffix: str, prefix: str) -> str:
+    """The environment variable a suffix of the table names in a project with ``prefix``."""
     return suffix if suffix in SHARED_VARIABLES else f"{prefix}_{suffix}"
 
 
-def _python(value: Any) -> str:
-    """A field value as Python in the rendered project (settings.<NAME> holds the name)."""
-    if isinstance(value, str) and value.startswith("$int:"):
-        return f"dg.EnvVar.int(settings.{value[5:]})"
-    if isinstance(value, str) and value.startswith("$"):
-        return f"dg.EnvVar(settings.{value[1:]})"
-    return repr(value) if not isinstance(value, str) else '"' + value + '"'
-
-
-def _dbt(value: Any, prefix: str) -> str:
-    """A profile value as YAML: variables through dbt's env_var()."""
-    if isinstance(value, str) and value.startswith("$int:"):
-        return f"\"{{{{ env_var('{_variable(value[5:], prefix)}') | as_number }}}}\""
-    if isinstance(value, str) and value.startswith("$"):
-        return f"\"{{{{ env_var('{_variable(value[1:], prefix)}') }}}}\""
-    return str(value)
-
-
-def derive(answers: dict[str, Any], prefix: str, tools: set[str]) -> dict[str, Any]:
-    """The prod warehouse's values, ready for the templates (``prod.*``)."""
+def derive(answers: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """The prod warehouse's table, its variables named for this project (``prod.*``)."""
     name = choice(answers)
     table = WAREHOUSES[name]
-    resource = table["resource"]
+
+    def named(fields: dict[str, str]) -> dict[str, str]:
+        return {field: variable(suffix, prefix) for field, suffix in fields.items()}
+
     return {
-        "warehouse_name": name,
         "prod": {
+            **table,
             "name": name,
-            "label": table["label"],
-            "class": table["class"],
             "readme": table.get("readme", "").format(
-                variable=_variable(next(iter(table["variables"])), prefix)
+                variable=variable(next(iter(table["variables"])), prefix)
             ),
             "variables": [
                 {
-                    "constant": suffix,
-                    "name": _variable(suffix, prefix),
+                    "name": variable(suffix, prefix),
                     "help": spec["help"],
                     "example": spec.get("example", ""),
                     "secret": spec.get("secret", False),
                 }
                 for suffix, spec in table["variables"].items()
             ],
-            "resource_module": resource["module"],
-            "resource_class": resource["class"],
-            "resource_fields": {k: _python(v) for k, v in resource["fields"].items()},
-            "text_type": table["text_type"],
-            "imports": import_block(
-                [*BASE_IMPORTS, *table["imports"], *(["dlt"] if "dlt" in tools else [])]
-            ),
-            "dlt_destination": table["dlt"]["destination"],
-            "dlt_credentials": table["dlt"]["credentials"],
-            "sling_type": table["sling"]["type"],
-            "sling_fields": {k: _python(v) for k, v in table["sling"]["fields"].items()},
-            "dbt_adapter": table["dbt"]["adapter"],
-            "dbt_profile": {k: _dbt(v, prefix) for k, v in table["dbt"]["profile"].items()},
+            "resource": {**table["resource"], "fields": named(table["resource"]["fields"])},
+            "dlt": {
+                **table["dlt"],
+                "credentials": variable(credentials, prefix)
+                if isinstance(credentials := table["dlt"]["credentials"], str)
+                else named(credentials),
+                "options": named(table["dlt"].get("options", {})),
+            },
+            "sling": {**table["sling"], "fields": named(table["sling"]["fields"])},
+            "dbt": {**table["dbt"], "fields": named(table["dbt"]["fields"])},
         },
     }
-
-
-def all_variables(warehouse: str, prefix: str) -> list[str]:
-    """Every prod variable of ``warehouse`` (for the tests)."""
-    return [_variable(s, prefix) for s in WAREHOUSES[warehouse]["variables"]]

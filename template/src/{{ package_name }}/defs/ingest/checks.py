@@ -1,23 +1,6 @@
-"""Checks on the raw tables, whichever tool loads them."""
+"""Checks on the raw tables, whichever tool loads them: rows landed, and the key is a key."""
 
-import dagster as dg
+from ...raw import raw_checks
 
-from ...warehouse import Warehouse
-
-
-def build_has_rows_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=["raw", table],
-        name="has_rows",
-        description=f"`raw.{table}` is not empty: the landed file had rows.",
-    )
-    def has_rows(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.get_connection() as conn:
-            rows = conn.execute(f"SELECT COUNT(*) FROM raw.{table}").fetchone()[0]
-        return dg.AssetCheckResult(passed=rows > 0, metadata={"rows": rows})
-
-    return has_rows
-
-
-customers_has_rows = build_has_rows_check("customers")
-orders_has_rows = build_has_rows_check("orders")
+customers_checks = raw_checks("customers", key="customer_id")
+orders_checks = raw_checks("orders", key="order_id")

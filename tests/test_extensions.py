@@ -182,8 +182,10 @@ def test_dependencies_come_from_the_versions_file():
         "dagster",
         "dagster-duckdb",
         "duckdb",
+        "python-dotenv",
     }
-    assert derived["dependencies"][-1]["reason"]  # duckdb: pinned for the storage format
+    reasons = {d["requirement"].split("==")[0]: d["reason"] for d in derived["dependencies"]}
+    assert reasons["duckdb"]  # pinned for the storage format
 
 
 def test_tool_dependencies_and_loaders():
@@ -225,15 +227,18 @@ def test_derive_copes_with_partial_answers():
 
 @pytest.mark.parametrize("name", sorted(warehouses.WAREHOUSES))
 def test_warehouse_table_is_complete(name):
-    """Every field of every tool reads a variable the warehouse declares; packages are pinned."""
+    """Every field of every tool reads a variable the warehouse declares, and every declared
+    variable is read; packages are pinned; the table holds names and values, no code."""
     table = warehouses.WAREHOUSES[name]
     declared = set(table["variables"])
-    fields = [
+    credentials = table["dlt"]["credentials"]
+    used = {
         *table["resource"]["fields"].values(),
         *table["sling"]["fields"].values(),
-        *table["dbt"]["profile"].values(),
-    ]
-    used = {v.split(":")[-1].lstrip("$") for v in fields if isinstance(v, str) and v[0] == "$"}
+        *table["dbt"]["fields"].values(),
+        *([credentials] if isinstance(credentials, str) else credentials.values()),
+        *table["dlt"].get("options", {}).values(),
+    }
     assert used == declared
     assert set(table["packages"]) == {"base", *context.ETL_TOOLS}
     for packages in table["packages"].values():
@@ -242,6 +247,9 @@ def test_warehouse_table_is_complete(name):
         assert table["dbt"]["adapter"] in table["packages"]["dbt"]
     assert all(spec["help"] and spec["help"] == spec["help"].lower()[:1] + spec["help"][1:]
                for spec in table["variables"].values())  # fmt: skip
+    assert set(table["dbt"].get("numbers", ())) <= set(table["dbt"]["fields"])
+    text = repr(table)
+    assert not any(code in text for code in ("EnvVar", "env_var", "import ", "{{", "$"))
 
 
 def test_warehouse_derived_values():
@@ -250,12 +258,17 @@ def test_warehouse_derived_values():
         "ACME_POSTGRES_HOST", "ACME_POSTGRES_PORT", "ACME_POSTGRES_USER", "ACME_POSTGRES_PASSWORD",
         "ACME_POSTGRES_DATABASE",
     ]  # fmt: skip
-    assert prod["resource_fields"]["port"] == "dg.EnvVar.int(settings.POSTGRES_PORT)"
-    assert prod["dbt_profile"]["port"] == "\"{{ env_var('ACME_POSTGRES_PORT') | as_number }}\""
-    assert prod["dbt_profile"]["schema"] == "public"
+    assert prod["resource"]["fields"]["port"] == "ACME_POSTGRES_PORT"
+    assert prod["dbt"]["fields"]["port"] == "ACME_POSTGRES_PORT"
+    assert prod["dbt"]["numbers"] == ("port",)
+    assert prod["dbt"]["values"]["schema"] == "public"
+    assert prod["dlt"]["credentials"]["username"] == "ACME_POSTGRES_USER"
+    duckdb = context.derive({"package_name": "acme", "warehouse": "duckdb"})["prod"]
+    assert duckdb["dlt"]["credentials"] == "ACME_DUCKDB_PROD_DATABASE"
     bigquery = context.derive({"package_name": "acme", "warehouse": "bigquery"})["prod"]
     # Read by every Google library as it is: no prefix.
     assert "GOOGLE_APPLICATION_CREDENTIALS" in [v["name"] for v in bigquery["variables"]]
+    assert bigquery["dlt"]["options"] == {"location": "ACME_BIGQUERY_LOCATION"}
     requirements = [
         d["requirement"]
         for d in context.derive({"warehouse": "snowflake", "etl_tools": ["dlt"]})["dependencies"]
@@ -264,10 +277,3 @@ def test_warehouse_derived_values():
     assert not any(r.startswith("dbt-snowflake") for r in requirements)
     # Unanswered or refused: the default, DuckDB.
     assert context.derive({"warehouse": "oracle"})["prod"]["name"] == "duckdb"
-
-
-def test_warehouse_imports_are_sorted_as_ruff_does():
-    block = warehouses.import_block(["typing:Any", "dlt", "datetime as dt", "collections.abc:X"])
-    assert block == (
-        "import datetime as dt\nfrom collections.abc import X\nfrom typing import Any\n\nimport dlt"
-    )

@@ -94,15 +94,41 @@ def top_customers(warehouse: DuckDBResource) -> dg.MaterializeResult:
 '''
 
 
+SUMMARY_CHECK = """
+
+@dg.asset_check(asset=order_summary, description="No country in the summary without orders.")
+def every_country_has_orders(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as conn:
+        empty = conn.execute(
+            "SELECT COUNT(*) FROM analytics.order_summary WHERE orders = 0"
+        ).fetchone()[0]
+    return dg.AssetCheckResult(passed=empty == 0, metadata={"countries_without_orders": empty})
+"""
+
+
+def replace_line(path: Path, old: str, new: str) -> None:
+    """Replace the line `old` (which must exist) with `new`."""
+    text = path.read_text()
+    assert f"{old}\n" in text, (path, old)
+    path.write_text(text.replace(f"{old}\n", f"{new}\n", 1))
+
+
 def user_edits(project: Path) -> None:
     """What a team does to its project between two template releases."""
     src = project / "src" / PACKAGE / "defs"
-    # A changed asset: dim_customers gains a column.
-    insert_after(
-        src / "transform" / "models.py",
-        "        MIN(o.order_date) AS first_order_date,",
-        "        MAX(o.order_date) AS last_order_date,\n",
+    # Their own words on an ingest module and on the summary, and a check of their own on it.
+    replace_line(
+        src / "ingest" / "dlt_pipeline.py",
+        '"""dlt: loads the landed customers and orders files into the raw schema."""',
+        '"""dlt: loads the landed customers and orders files into the raw schema (team ingest)."""',
     )
+    summary = src / "analytics" / "summary.py"
+    replace_line(
+        summary,
+        '"""Orders and revenue per country, one partition per day."""',
+        '"""Orders and revenue per country, one partition per day: the finance dashboard."""',
+    )
+    summary.write_text(summary.read_text() + SUMMARY_CHECK)
     # A new asset file (the project's tests check the template's assets and leave it alone).
     (src / "analytics" / "top_customers.py").write_text(NEW_ASSET)
     # An edited README section.
@@ -126,8 +152,8 @@ def unrelated_edits(project: Path) -> None:
     )
     insert_after(
         project / "src" / PACKAGE / "defs" / "ingest" / "checks.py",
-        "def build_has_rows_check(",
-        "    # Our ingest runbook: docs/ingest.md.\n",
+        "from ...raw import raw_checks",
+        "\n# Our ingest runbook: docs/ingest.md.\n",
     )
     (project / "src" / PACKAGE / "defs" / "analytics" / "top_customers.py").write_text(NEW_ASSET)
 
@@ -216,24 +242,28 @@ def test_update_keeps_every_edit(edited_update, history, tmp_path):
     assert answers["_commit"] == edited_update["current"]
 
 
-def assert_project_works(project: Path) -> None:
-    """The project installs, loads and passes its fast tests, as its CI would run them."""
+def assert_project_works(project: Path, *more: list[str]) -> None:
+    """The project installs, loads and passes its fast tests, as its CI would run them, then
+    runs the commands `more`."""
     for cmd in (
         ["uv", "sync", "--quiet"],
         ["uv", "run", "dg", "check", "defs"],
         ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"],
+        *more,
     ):
         out = subprocess.run(
             cmd, cwd=project, env=CLEAN_ENV, capture_output=True, text=True, timeout=900
         )
         assert out.returncode == 0, f"{cmd}\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
-    assert " passed" in out.stdout and "failed" not in out.stdout
+        if cmd[2:3] == ["pytest"]:
+            assert " passed" in out.stdout and "failed" not in out.stdout
 
 
 @pytest.mark.e2e
 def test_updated_project_still_works(edited_update):
     assert edited_update["result"].returncode == 0
-    assert_project_works(edited_update["dir"])
+    launch = ["uv", "run", "dg", "launch", "--assets", "*", "--partition", "2025-01-01"]
+    assert_project_works(edited_update["dir"], launch)
 
 
 # --- Acceptance 2: an unedited project becomes a fresh copy of the new version ----------------

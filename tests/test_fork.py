@@ -71,7 +71,7 @@ def test_fork_sets_its_defaults_in_one_file_and_merges_upstream(tmp_path):
     assert (project / "src" / "acme_sales_data" / "defs" / "schedules.py").is_file()
     assert (project / "src/acme_sales_data/defs/transform/dbt_models/defs.yaml").is_file()
     assert "platform@acme.example" in (project / "src/acme_sales_data/settings.py").read_text()
-    assert "PostgresWarehouse" in (project / "src/acme_sales_data/warehouse.py").read_text()
+    assert "PostgresResource" in (project / "src/acme_sales_data/warehouse.py").read_text()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["authors"] == [
         {"name": "Acme Data Platform", "email": "data-platform@acme.example"}

@@ -18,7 +18,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # Modules whose module-scoped fixture renders and installs one project per parameter.
-PER_PROJECT = ("tests/test_e2e.py", "tests/test_warehouses_e2e.py")
+PER_PROJECT = ("tests/test_e2e.py", "tests/test_parity.py", "tests/test_warehouses_e2e.py")
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log):

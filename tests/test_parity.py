@@ -1,0 +1,177 @@
+"""Parity of the two integration styles: for every subset of the ETL tools, the project rendered
+with `integration_style=pythonic` and the one rendered with `components` load the same assets and
+asset checks with the same specs (deps, group, owners, kinds, tags, metadata keys, automation,
+freshness, description, code version; check name, asset, blocking, description).
+
+Both projects get the same user additions to the dbt project first (a seed and a snapshot), since
+a translator that only handles models passes on the template's own dbt files alone. Each project
+is installed with `uv sync` and dumps its specs with its own Python, as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+from helpers import BASE_ANSWERS, CLEAN_ENV, copier_cli, data_args
+
+pytestmark = pytest.mark.e2e
+
+TOOLS = ("dlt", "sling", "dbt")
+SUBSETS = [list(subset) for n in range(len(TOOLS) + 1) for subset in combinations(TOOLS, n)]
+STYLES = ("pythonic", "components")
+
+# A user's dbt additions beyond models: a seed and a snapshot (dbt 1.9+ YAML form: `relation`
+# instead of a `{% snapshot %}` SQL block, which dbt 1.11 still reads as the legacy form).
+USER_DBT_FILES = {
+    "dbt/seeds/country_codes.csv": "country_code,country_name\nDE,Germany\nFR,France\n",
+    "dbt/snapshots/customers_snapshot.yml": """\
+snapshots:
+  - name: customers_snapshot
+    description: Customers as they were, one row per version.
+    relation: ref('stg_customers')
+    config:
+      schema: snapshots
+      unique_key: customer_id
+      strategy: check
+      check_cols: all
+""",
+}
+
+# Metadata that Dagster adds to whatever a defs.yaml component builds (the code reference to the
+# defs.yaml and the component object; dagster/components/core/defs_module.py): what declares an
+# asset, not what it is.
+STYLE_METADATA = {"dagster/code_references", "dagster/component_origin"}
+
+# Run by the project's Python in the project: the specs of the loaded definitions, as JSON.
+DUMP_SPECS = """
+import contextlib, hashlib, json, sys
+
+import dagster as dg
+
+with contextlib.redirect_stdout(sys.stderr):  # dbt parse and friends: stdout is the dump's
+    from acme_data.definitions import defs
+
+    d = defs()
+    specs = d.resolve_all_asset_specs()
+    graph = d.resolve_asset_graph()
+
+STYLE_METADATA = set(json.loads(sys.argv[1]))
+
+
+def condition(c):
+    if c is None:
+        return None
+    digest = hashlib.sha256(dg.serialize_value(c).encode()).hexdigest()[:12]
+    return f"{c.get_label() or type(c).__name__} (serialized sha256 {digest})"
+
+
+assets = {
+    spec.key.to_user_string(): {
+        "deps": sorted(dep.asset_key.to_user_string() for dep in spec.deps),
+        "group_name": spec.group_name,
+        "owners": sorted(spec.owners),
+        "kinds": sorted(spec.kinds),
+        "tags": dict(sorted(spec.tags.items())),
+        "metadata_keys": sorted(set(spec.metadata) - STYLE_METADATA),
+        "automation_condition": condition(spec.automation_condition),
+        "freshness_policy": spec.freshness_policy
+        and dg.serialize_value(spec.freshness_policy),
+        "has_description": bool(spec.description),
+        "code_version": spec.code_version,
+    }
+    for spec in specs
+}
+checks = {}
+for key in graph.asset_check_keys:
+    spec = graph.get_check_spec(key)
+    checks[f"{key.asset_key.to_user_string()}:{key.name}"] = {
+        "name": spec.name,
+        "asset_key": spec.asset_key.to_user_string(),
+        "blocking": spec.blocking,
+        "has_description": bool(spec.description),
+    }
+print(json.dumps({"assets": assets, "checks": checks}, sort_keys=True))
+"""
+
+
+def subset_id(tools: list[str]) -> str:
+    return "+".join(tools) or "no-tools"
+
+
+def run(cmd: list[str], project: Path) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        cmd, cwd=project, env=CLEAN_ENV, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(cmd[:3])} in {project}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+    )
+    return result
+
+
+def install_and_dump(template: Path, dst: Path, tools: list[str], style: str) -> dict:
+    answers = {**BASE_ANSWERS, "etl_tools": tools, "integration_style": style}
+    rendered = copier_cli(
+        "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *data_args(answers),
+        str(template), str(dst),
+    )  # fmt: skip
+    assert rendered.returncode == 0, rendered.stderr[-3000:]
+    if "dbt" in tools:
+        for name, text in USER_DBT_FILES.items():
+            (dst / name).parent.mkdir(parents=True, exist_ok=True)
+            (dst / name).write_text(text)
+    run(["uv", "sync", "--quiet"], dst)
+    python = str(dst / ".venv/bin/python")
+    out = run([python, "-c", DUMP_SPECS, json.dumps(sorted(STYLE_METADATA))], dst).stdout
+    return json.loads(out)
+
+
+@pytest.fixture(scope="module", params=SUBSETS, ids=subset_id)
+def dumps(request, template, tmp_path_factory) -> dict[str, dict]:
+    """The specs dumped by the project of each style, for one subset of the ETL tools."""
+    root = tmp_path_factory.mktemp(f"parity-{subset_id(request.param)}")
+    return {
+        style: install_and_dump(template, root / style, request.param, style) for style in STYLES
+    }
+
+
+def differences(kind: str, pythonic: dict, components: dict) -> list[str]:
+    """One line per key only in one style, and per field that differs between the styles."""
+    lines = []
+    for key in sorted(pythonic.keys() - components.keys()):
+        lines.append(f"{kind} {key}: only in pythonic")
+    for key in sorted(components.keys() - pythonic.keys()):
+        lines.append(f"{kind} {key}: only in components")
+    for key in sorted(pythonic.keys() & components.keys()):
+        for field, left in pythonic[key].items():
+            right = components[key].get(field)
+            if left == right:
+                continue
+            if isinstance(left, list) and isinstance(right, list):
+                only = {
+                    "pythonic": sorted(set(left) - set(right)),
+                    "components": sorted(set(right) - set(left)),
+                }
+                shown = ", ".join(
+                    f"only in {style} {items}" for style, items in only.items() if items
+                )
+            else:
+                shown = f"pythonic {left!r} vs components {right!r}"
+            lines.append(f"{kind} {key}: {field}: {shown}")
+    return lines
+
+
+def test_same_asset_specs_in_both_styles(dumps):
+    found = differences("asset", dumps["pythonic"]["assets"], dumps["components"]["assets"])
+    if found:
+        pytest.fail("the styles' asset specs differ:\n" + "\n".join(found), pytrace=False)
+
+
+def test_same_check_specs_in_both_styles(dumps):
+    found = differences("check", dumps["pythonic"]["checks"], dumps["components"]["checks"])
+    if found:
+        pytest.fail("the styles' check specs differ:\n" + "\n".join(found), pytrace=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
 import shutil
@@ -109,12 +108,7 @@ def template_history(dst: Path) -> tuple[Path, str, str]:
     Returns (clone, tag of the previous release, tag of the working tree). Tags are created here
     only, never in the repository under test.
     """
-    # By path: in-process renders may have swapped the `copier_dagster` package for a clone's.
-    spec = importlib.util.spec_from_file_location(
-        "template_releases", REPO / "extensions" / "copier_dagster" / "releases.py"
-    )
-    releases = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(releases)
+    import releases
 
     recorded = releases.read(REPO / "CHANGELOG.md")
     previous, current = releases.upgrade_path(recorded)

@@ -10,7 +10,9 @@ import tomllib
 import pytest
 import yaml
 
-from copier_dagster import context, quoting, upgrades, validators, warehouses
+from copier_dagster import choices, context, deployment, quoting, upgrades, validators, warehouses
+
+from helpers import REPO
 
 NASTY = [
     'He said "hi"',
@@ -194,7 +196,7 @@ def test_tool_dependencies_and_loaders():
     assert "dbt-core>=1.11,<1.12" in requirements
     assert "dlt[duckdb]==1.31.0" in requirements
     assert any(r.startswith("sling-linux-amd64==") and " ; sys_platform" in r for r in requirements)
-    assert derived["raw_loaders"] == {"customers": "sling", "orders": "dlt"}
+    assert derived["loader_tables"] == {"sling": ["customers"], "dlt": ["orders"]}
     assert context.raw_loaders({"dlt"}) == {"customers": "dlt", "orders": "dlt"}
     assert context.raw_loaders({"dbt"}) == {"customers": "python", "orders": "python"}
     assert context.derive({"etl_tools": ["spark"]})["tools"] == []
@@ -277,3 +279,16 @@ def test_warehouse_derived_values():
     assert not any(r.startswith("dbt-snowflake") for r in requirements)
     # Unanswered or refused: the default, DuckDB.
     assert context.derive({"warehouse": "oracle"})["prod"]["name"] == "duckdb"
+
+
+def test_copier_offers_the_choices_of_the_template_code():
+    """Each choice list is defined in copier.yml and in choices.py: they must agree, and the
+    tables keyed by a choice (warehouses, partitionings) must cover exactly its values."""
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    for question, values in choices.QUESTIONS.items():
+        offered = config[question]["choices"]
+        offered = list(offered.values()) if isinstance(offered, dict) else offered
+        assert tuple(offered) == values, question
+    assert tuple(warehouses.WAREHOUSES) == choices.WAREHOUSES
+    assert tuple(context.PARTITIONINGS) == choices.PARTITIONINGS
+    assert tuple(deployment.DEPLOYMENT_PACKAGES) == choices.DEPLOYMENTS

@@ -126,7 +126,8 @@ def test_shipped_file_is_valid_and_documents_upstream_defaults():
         ({"defaults": {"owners": "team:x"}}, "owners must be a list"),
         ({"defaults": {"owners": []}}, "owners must be a list of strings"),
         ({"naming": {"package_prefix": "Acme-"}}, "package_prefix 'Acme-'"),
-        ({"defaults": {"integration_style": "yaml"}}, "integration_style takes pythonic or"),
+        ({"defaults": {"integration_style": "yaml"}}, "integration_style is one of pythonic, comp"),
+        ({"defaults": {"automation_style": "cron"}}, "automation_style is one of declarative,"),
         ({"defaults": {"warehouse": "oracle"}}, "warehouse is one of duckdb, postgres"),
     ],
 )

@@ -18,8 +18,9 @@ import pytest
 import yaml
 from packaging.version import Version
 
-from copier_dagster import conflicts, releases, upgrades
+from copier_dagster import conflicts, upgrades
 
+import releases
 from helpers import (
     BASE_ANSWERS,
     CLEAN_ENV,

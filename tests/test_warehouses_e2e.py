@@ -38,8 +38,8 @@ def run(cmd: list[str], project: Path, env: dict, timeout: float = 900):
     )
 
 
-def install(template: Path, dst: Path, warehouse: str) -> Path:
-    answers = {**BASE_ANSWERS, "warehouse": warehouse, "etl_tools": FULL}
+def install(template: Path, dst: Path, warehouse: str, **answers) -> Path:
+    answers = {**BASE_ANSWERS, "warehouse": warehouse, "etl_tools": FULL, **answers}
     copied = copier_cli(
         "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *data_args(answers),
         str(template), str(dst),
@@ -99,8 +99,8 @@ def test_prod_with_a_variable_unset_stops_before_writing(pg_project, postgres):
         "ACME_DATA_ENV=prod needs ACME_DATA_POSTGRES_PASSWORD: set it in the environment or in "
         ".env (see .env.example)"
     )
-    # One line, naming the variable and where to set it.
-    assert any(line.endswith(message) for line in launched.stderr.splitlines()), launched.stderr
+    # One line, naming the variable and where to set it, and nothing printed before it.
+    assert launched.stderr.strip() == message, launched.stderr[-3000:]
     assert schemas(postgres) == set()
     assert not (pg_project / "data" / "warehouse.duckdb").exists()
 
@@ -144,6 +144,46 @@ def test_project_integration_tests_pass_on_postgres(pg_project, postgres):
     )
     assert tested.returncode == 0, tested.stdout[-5000:]
     assert "3 passed" in tested.stdout.strip().splitlines()[-1], tested.stdout
+
+
+# --- The components style on PostgreSQL: Sling and dbt, twice in a row ------------------------
+
+
+@pytest.fixture(scope="module")
+def components_project(template, tmp_path_factory) -> Path:
+    dst = tmp_path_factory.mktemp("postgres-components") / "acme"
+    return install(
+        template, dst, "postgres", etl_tools=["sling", "dbt"], integration_style="components"
+    )
+
+
+def test_components_sling_and_dbt_run_twice_on_postgres(components_project, postgres):
+    psql(postgres, "CREATE DATABASE components")
+    pg = {**postgres, "db": "components"}
+    env = {**CLEAN_ENV, **postgres_variables(pg), "ACME_DATA_ENV": "prod"}
+    for attempt in ("first", "second"):
+        launched = run(LAUNCH, components_project, env)
+        assert launched.returncode == 0, f"{attempt} run\n{launched.stderr[-5000:]}"
+    # The second run replaced the raw rows under dbt's views on them, and added none.
+    landed = (components_project / "data" / "landing" / "customers.csv").read_text()
+    customers = psql(pg, "SELECT COUNT(*) FROM raw.customers")
+    assert int(customers[0][0]) == len(landed.strip().splitlines()) - 1
+    views = psql(pg, "SELECT table_name FROM information_schema.views")
+    assert {"stg_customers", "stg_orders"} <= {row[0] for row in views}
+    marts = psql(
+        pg,
+        "SELECT country, COUNT(*), COUNT(DISTINCT customer_id), SUM(amount)"
+        " FROM marts.fct_orders GROUP BY country",
+    )
+    assert {r[0]: [int(r[1]), int(r[2]), r[3]] for r in marts} == expected_by_country()
+    summary = psql(
+        pg,
+        "SELECT country, orders, customers, revenue FROM analytics.order_summary"
+        f" WHERE period_start = '{PARTITION}'",
+    )
+    expected_day = expected_by_country(PARTITION, "2025-01-02")
+    assert {r[0]: [int(r[1]), int(r[2]), r[3]] for r in summary} == expected_day
+    assert not (components_project / "data" / "warehouse.duckdb").exists()
 
 
 # --- Snowflake and BigQuery: install, load, parse; integration tests skip ----------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import deployment, organization, warehouses
+from .choices import ETL_TOOLS
 from .quoting import env_name
 
 VERSIONS_FILE = Path(__file__).with_name("versions.toml")
@@ -53,7 +54,6 @@ PARTITIONINGS: dict[str, dict[str, Any]] = {
     },
 }
 
-ETL_TOOLS = ("dlt", "sling", "dbt")
 BASE_DEPENDENCIES = ("dagster", "dagster-duckdb", "duckdb", "python-dotenv")
 TOOL_DEPENDENCIES = {
     "dlt": ("dagster-dlt", "dlt"),
@@ -128,6 +128,7 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
     deployed = set(deployment.packages(answers))
     runtime = set(BASE_DEPENDENCIES).union(*(TOOL_DEPENDENCIES[t] for t in tools)) | deployed
     warehouse = warehouses.choice(answers)
+    loaders = raw_loaders(tools)
     runtime |= warehouses.packages(warehouse, tools)
     # dlt's extras follow the warehouses it loads into (local DuckDB and prod).
     extras = {"dlt": warehouses.dlt_extras(warehouse)}
@@ -144,13 +145,11 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
         "tools": sorted(tools),
         # The ETL tools as dg components (defs.yaml) instead of Python modules.
         "components": answers.get("integration_style") == "components",
-        "raw_loaders": raw_loaders(tools),
-        "loaders": sorted(set(raw_loaders(tools).values())),
+        "loaders": sorted(set(loaders.values())),
         "loader_tables": {
-            loader: [t for t, who in raw_loaders(tools).items() if who == loader]
-            for loader in set(raw_loaders(tools).values())
+            loader: [t for t, who in loaders.items() if who == loader]
+            for loader in set(loaders.values())
         },
-        "env_prefix": prefix,
         "env_database": f"{prefix}_DUCKDB_DATABASE",
         "env_landing_dir": f"{prefix}_LANDING_DIR",
         "env_environment": f"{prefix}_ENV",

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-CI_PROVIDERS = ("github", "gitlab", "none")
-DEPLOYMENTS = ("none", "docker-compose", "kubernetes", "dagster-plus")
+from .choices import CI_PROVIDERS, DEPLOYMENTS
 
 # What each deployment adds to the project's dependencies, and why:
 # - docker-compose: Dagster's storage in PostgreSQL (dagster-postgres); the webserver and the

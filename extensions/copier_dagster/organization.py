@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .choices import AUTOMATION_STYLES, ETL_TOOLS, INTEGRATION_STYLES, PARTITIONINGS, WAREHOUSES
+
 ORGANIZATION_FILE = Path(__file__).resolve().parents[2] / "organization.toml"
 
 # Upstream's value of every setting, by table of organization.toml.
@@ -34,7 +36,6 @@ UPSTREAM: dict[str, dict[str, Any]] = {
     },
 }
 
-INTEGRATION_STYLES = ("pythonic", "components")
 _PREFIX = re.compile(r"^([a-z][a-z0-9_]*)?$")
 
 
@@ -70,21 +71,22 @@ def merge(settings: dict[str, Any], source: str = "organization.toml") -> dict[s
             f"{source}: [naming] package_prefix {merged['package_prefix']!r} must be empty or "
             "start with a lower-case letter and hold only lower-case letters, digits and _"
         )
-    unknown_tools = set(merged["etl_tools"]) - {"dlt", "sling", "dbt"}
+    unknown_tools = set(merged["etl_tools"]) - set(ETL_TOOLS)
     if unknown_tools:
         raise OrganizationError(
-            f"{source}: [defaults] etl_tools takes dlt, sling and dbt, not {sorted(unknown_tools)}"
+            f"{source}: [defaults] etl_tools takes {', '.join(ETL_TOOLS)}, "
+            f"not {sorted(unknown_tools)}"
         )
-    if merged["warehouse"] not in {"duckdb", "postgres", "snowflake", "bigquery"}:
-        raise OrganizationError(
-            f"{source}: [defaults] warehouse is one of duckdb, postgres, snowflake, bigquery, "
-            f"not {merged['warehouse']!r}"
-        )
-    if merged["integration_style"] not in INTEGRATION_STYLES:
-        raise OrganizationError(
-            f"{source}: [defaults] integration_style takes "
-            f"{' or '.join(INTEGRATION_STYLES)}, not {merged['integration_style']!r}"
-        )
+    for key, choices in (
+        ("warehouse", WAREHOUSES),
+        ("integration_style", INTEGRATION_STYLES),
+        ("automation_style", AUTOMATION_STYLES),
+        ("partitioning", PARTITIONINGS),
+    ):
+        if merged[key] not in choices:
+            raise OrganizationError(
+                f"{source}: [defaults] {key} is one of {', '.join(choices)}, not {merged[key]!r}"
+            )
     if not merged["owners"] or not all(isinstance(o, str) for o in merged["owners"]):
         raise OrganizationError(f"{source}: [defaults] owners must be a list of strings")
     return merged

@@ -243,8 +243,6 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
     },
 }
 
-CHOICES = tuple(WAREHOUSES)
-
 
 def choice(answers: dict[str, Any]) -> str:
     """The answered warehouse, or the default while it is unanswered or being refused."""

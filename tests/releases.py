@@ -14,7 +14,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-CHANGELOG = Path(__file__).resolve().parents[2] / "CHANGELOG.md"
+CHANGELOG = Path(__file__).resolve().parents[1] / "CHANGELOG.md"
 
 _RELEASE = re.compile(r"^## (?P<version>\S+) \(commit (?P<commit>[0-9a-f]{40})\)$")
 _UNRELEASED = "## Unreleased"

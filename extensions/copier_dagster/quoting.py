@@ -13,6 +13,16 @@ import unicodedata
 from . import organization
 
 
+def py_list(values: list, name: str, width: int = 100) -> str:
+    """`name = [...]`, a list of Python string literals laid out as `ruff format` would: on one
+    line when it fits in `width`, else one item per line with a trailing comma."""
+    items = [py_str(value) for value in values]
+    line = f"{name} = [{', '.join(items)}]"
+    if len(line) <= width:
+        return line
+    return "\n".join([f"{name} = [", *(f"    {item}," for item in items), "]"])
+
+
 def toml_str(value: object) -> str:
     """A TOML basic string. JSON's escapes are a subset of TOML's."""
     return json.dumps(str(value), ensure_ascii=False)

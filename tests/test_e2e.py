@@ -280,10 +280,14 @@ def test_project_component_scaffolds_a_new_source(project):
         "acme_data.components.dlt_loads.DltLoads",
     }
     # The project's own classes, and the stock components its defs.yaml files use.
-    assert own | {
-        "dagster_sling.SlingReplicationCollectionComponent",
-        "dagster_dbt.DbtProjectComponent",
-    } <= keys
+    assert (
+        own
+        | {
+            "dagster_sling.SlingReplicationCollectionComponent",
+            "dagster_dbt.DbtProjectComponent",
+        }
+        <= keys
+    )
     assert {key for key in keys if key.startswith("acme_data.")} == own
     new_source = scaffold_new_source(project["dir"])
     try:

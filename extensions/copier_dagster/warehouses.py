@@ -22,6 +22,15 @@ DEFAULT = "duckdb"
 # Variables with a name of their own, not prefixed with the package's.
 SHARED_VARIABLES = ("GOOGLE_APPLICATION_CREDENTIALS",)
 
+# PostgreSQL's connection fields in the project's resource and Sling.
+POSTGRES_FIELDS = {
+    "host": "POSTGRES_HOST",
+    "port": "POSTGRES_PORT",
+    "user": "POSTGRES_USER",
+    "password": "POSTGRES_PASSWORD",
+    "database": "POSTGRES_DATABASE",
+}
+
 # Snowflake's connection fields have the same names in its Dagster resource, Sling and dbt.
 SNOWFLAKE_FIELDS = {
     "account": "SNOWFLAKE_ACCOUNT",
@@ -90,13 +99,7 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
         "resource": {
             "module": None,
             "class": "PostgresResource",
-            "fields": {
-                "host": "POSTGRES_HOST",
-                "port": "POSTGRES_PORT",
-                "user": "POSTGRES_USER",
-                "password": "POSTGRES_PASSWORD",
-                "database": "POSTGRES_DATABASE",
-            },
+            "fields": POSTGRES_FIELDS,
         },
         "placeholder": "%s",
         "text_type": "VARCHAR",
@@ -110,17 +113,7 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
                 "database": "POSTGRES_DATABASE",
             },
         },
-        "sling": {
-            "type": "postgres",
-            "fields": {
-                "host": "POSTGRES_HOST",
-                "port": "POSTGRES_PORT",
-                "user": "POSTGRES_USER",
-                "password": "POSTGRES_PASSWORD",
-                "database": "POSTGRES_DATABASE",
-            },
-            "values": {},
-        },
+        "sling": {"type": "postgres", "fields": POSTGRES_FIELDS, "values": {}},
         "dbt": {
             "adapter": "dbt-postgres",
             "type": "postgres",

@@ -198,12 +198,14 @@ def test_every_prompt_shows_whole_at_80_columns(template, tmp_path):
     try:
         for question, steps in SESSION.items():
             lines = rendered_help(question)
-            start = terminal.wait_for(f"the whole help of {question}: {lines}", help_block(lines))
+            below_help = help_block(lines)
+            terminal.wait_for(f"the whole help of {question}: {lines}", below_help)
             if "choices" in QUESTIONS[question]:
-                rows = terminal.rows()[start:]
-                assert not missing_choices(question, rows), (
-                    f"{question}: choices {missing_choices(question, rows)} are not shown whole:"
-                    f"\n{terminal.show()}"
+                terminal.wait_for(
+                    f"every choice of {question} whole, below its help",
+                    lambda rows, question=question, below_help=below_help: (
+                        not missing_choices(question, rows[below_help(rows) :])
+                    ),
                 )
             for keys, message in steps:
                 terminal.child.send(keys)

@@ -37,6 +37,8 @@ UPSTREAM: dict[str, dict[str, Any]] = {
 }
 
 _PREFIX = re.compile(r"^([a-z][a-z0-9_]*)?$")
+# package_name's message "must start with <prefix>" fits one 80-column row up to this length.
+PREFIX_MAX_LENGTH = 16
 
 
 class OrganizationError(ValueError):
@@ -70,6 +72,11 @@ def merge(settings: dict[str, Any], source: str = "organization.toml") -> dict[s
         raise OrganizationError(
             f"{source}: [naming] package_prefix {merged['package_prefix']!r} must be empty or "
             "start with a lower-case letter and hold only lower-case letters, digits and _"
+        )
+    if len(merged["package_prefix"]) > PREFIX_MAX_LENGTH:
+        raise OrganizationError(
+            f"{source}: [naming] package_prefix {merged['package_prefix']!r} must be at most "
+            f"{PREFIX_MAX_LENGTH} characters"
         )
     unknown_tools = set(merged["etl_tools"]) - set(ETL_TOOLS)
     if unknown_tools:

@@ -2,7 +2,10 @@
 
 Each returns an error message (naming the rule and the fix) or "" when the answer is fine.
 copier.yml calls them as Jinja filters: ``validator: "{{ package_name | package_name_error }}"``;
-Copier prefixes the message with the question's name.
+Copier prefixes the message with ``Validation error for question '<name>': `` and shows it on one
+row of the terminal, cut at its width. So that it shows whole in 80 columns, a message holds at
+most ``message_budget(question)`` characters (46 minus the length of the question's name): the
+answer is not repeated (it is on the screen, just above), the help text states the whole rule.
 """
 
 from __future__ import annotations
@@ -55,13 +58,22 @@ _CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
 # minute, hour, day of month, month, day of week
 _CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 
+# What Copier puts before a validator's message, and the width it must fit in.
+COPIER_PREFIX = "Validation error for question '{question}': "
+TERMINAL_WIDTH = 80
+
+
+def message_budget(question: str) -> int:
+    """How many characters a message of ``question`` may have to show whole in 80 columns."""
+    return TERMINAL_WIDTH - len(COPIER_PREFIX.format(question=question))
+
 
 def project_name_error(value: object) -> str:
     text = str(value or "")
     if not text.strip():
-        return "must not be empty: give the project a human-readable name, e.g. 'Acme Data'"
+        return "must not be empty: e.g. Acme Data"
     if not text.isprintable():
-        return "must be printable text on one line (no tabs, newlines or control characters)"
+        return "must be one line of printable text"
     return ""
 
 
@@ -70,43 +82,28 @@ def package_name_error(value: object, prefix: str | None = None) -> str:
     if prefix is None:
         prefix = organization.current()["package_prefix"]
     if not name.startswith(prefix):
-        return (
-            f"'{name}' must start with '{prefix}', the package prefix of your organization "
-            f"(organization.toml): e.g. '{prefix}{name}'"
-        )
+        return f"must start with {prefix}"  # organization.py keeps prefixes to 16 characters
     if not _IDENTIFIER.match(name):
-        return (
-            f"'{name}' is not a valid package name: use lower-case letters, digits and "
-            "underscores, starting with a letter (e.g. 'acme_data')"
-        )
+        return "use a-z, 0-9, _; start with a-z"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        return f"'{name}' is a Python keyword: choose another name (e.g. '{name}_pipelines')"
+        return f"a Python keyword: try {name}_etl"  # keywords have at most 8 letters
     if name in RESERVED_PACKAGE_NAMES:
-        return (
-            f"'{name}' would shadow the '{name}' module the project imports: "
-            f"choose another name (e.g. '{name}_project')"
-        )
+        return "shadows an imported module: rename"
     return ""
 
 
 def email_error(value: object) -> str:
     text = str(value or "")
     if text and not _EMAIL.match(text):
-        return f"'{text}' is not an email address: use the form name@example.com, or leave it empty"
+        return "must be name@example.com or empty"
     return ""
 
 
 def owners_error(value: object) -> str:
     if not isinstance(value, list) or not value:
-        return "give a list of at least one owner, e.g. [team:data-eng, jane@example.com]"
-    bad = [
-        str(o) for o in value if not (isinstance(o, str) and (_TEAM.match(o) or _EMAIL.match(o)))
-    ]
-    if bad:
-        return (
-            f"{', '.join(bad)}: each owner must be 'team:<name>' (letters, digits, '-', '_', '.') "
-            "or an email address"
-        )
+        return "at least one owner: [team:data-eng]"
+    if not all(isinstance(o, str) and (_TEAM.match(o) or _EMAIL.match(o)) for o in value):
+        return "each must be team:<name> or an email"
     return ""
 
 
@@ -118,10 +115,7 @@ def timezone_error(value: object) -> str:
             return ""
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         pass
-    return (
-        f"'{name}' is not an IANA time zone: use a name such as UTC, Europe/Paris or "
-        "America/New_York"
-    )
+    return "not an IANA zone, e.g. Europe/Paris"
 
 
 def partition_start_error(value: object, today: dt.date | None = None) -> str:
@@ -129,12 +123,12 @@ def partition_start_error(value: object, today: dt.date | None = None) -> str:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        return f"'{text}' is not a date: use an ISO date, YYYY-MM-DD (e.g. 2025-01-01)"
+        return "not a date: use YYYY-MM-DD"
     if len(text) != 10:
-        return f"'{text}' is not a date: use an ISO date, YYYY-MM-DD (e.g. 2025-01-01)"
+        return "not a date: use YYYY-MM-DD"
     today = today or dt.date.today()
     if day > today:
-        return f"{text} is in the future: partitions must start on or before today ({today})"
+        return f"must not be after {today}"
     return ""
 
 
@@ -142,10 +136,7 @@ def cron_error(value: object) -> str:
     text = str(value or "")
     fields = text.split()
     if len(fields) != 5:
-        return (
-            f"'{text}' is not a cron expression: give five fields, minute hour day month weekday "
-            "(e.g. '0 6 * * *' for 06:00 every day)"
-        )
+        return "give five fields, e.g. 0 2 * * *"
     for field, (low, high), name in zip(
         fields,
         _CRON_RANGES,
@@ -154,8 +145,5 @@ def cron_error(value: object) -> str:
     ):
         numbers = [int(n) for n in re.findall(r"\d+", field.split("/")[0])]
         if not _CRON_FIELD.match(field) or any(n < low or n > high for n in numbers):
-            return (
-                f"'{text}': the {name} field '{field}' must use numbers {low}-{high} with * , - /"
-                " (e.g. '0 6 * * *')"
-            )
+            return f"{name} field: {low}-{high}, * , - /"
     return ""

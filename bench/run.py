@@ -3,7 +3,7 @@
 Run from the template repository: `uv run python bench/run.py` (about 40 minutes on 2 cores), or
 `uv run python bench/run.py --quick` while developing. Writes bench/RESULTS.md and exits 1 when a
 target is missed. Each figure is the median of several runs after a warm-up, taken in turns with
-its baseline, so both see the same machine load. See README, "Performance".
+its baseline, so both see the same machine load. See docs/performance.md.
 """
 
 from __future__ import annotations

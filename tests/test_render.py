@@ -463,3 +463,20 @@ def test_rendered_src_stays_lean(copie, template, name, answers):
     for path, lines in sorted(sizes.items(), key=lambda item: -item[1]):
         print(f"  {lines:4d}  {path}")
     assert total <= SIZE_LIMITS[name]
+
+
+@pytest.mark.parametrize("tools", [[], ["dlt", "sling", "dbt"]], ids=["no-tools", "all-tools"])
+def test_git_ignores_secrets_and_every_tools_output(copie, template, tools):
+    """What git ignores in a rendered project, asked of git itself: secrets in every form, and
+    what each ETL tool writes whichever tools are chosen (an update that changes them keeps
+    the rules); never .env.example."""
+    project = render(copie, template, etl_tools=tools).project_dir
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    ignored = [".env", ".env.local", ".env.prod", ".dlt/secrets.toml", "data/.dlt/state.json",
+               "data/warehouse.duckdb", "dbt/target/manifest.json", "dbt/logs/dbt.log",
+               ".local_defs_state/x"]  # fmt: skip
+    checked = subprocess.run(
+        ["git", "check-ignore", "--no-index", *ignored, ".env.example", "pyproject.toml"],
+        cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    assert checked.stdout.split() == ignored

@@ -69,8 +69,9 @@ class Page:
         try:
             return WebDriverWait(self.driver, timeout, poll_frequency=0.25).until(check)
         except TimeoutException:
+            shot = self.screenshot("not-shown")
             raise AssertionError(
-                f"{self.driver.current_url}: {what} not shown within {timeout} s. "
+                f"{self.driver.current_url}: {what} not shown within {timeout} s ({shot}). "
                 f"The page shows:\n{self.text()[:3000]}"
             ) from None
 

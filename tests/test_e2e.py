@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dagster_browser import MISSING, binaries, chromium
-from dagster_ui import dg_dev
+from dagster_ui import background, dg_dev
 from helpers import ALL_ASSETS, BASE_ANSWERS, CLEAN_ENV, copier_cli, data_args, expected_by_country
 
 pytestmark = pytest.mark.e2e
@@ -369,9 +369,9 @@ def graph_nodes(text: str) -> dict[str, str]:
 
 @defaults_only
 def test_ui_in_a_browser(project, tmp_path):
-    """`dg dev` in headless Chromium: the asset graph with every asset, and the daily summary's
-    page with its partitions and its check once the first day is materialized. The screenshots
-    are kept (dagster_browser.SCREENSHOTS; the template's CI uploads them)."""
+    """`dg dev` in headless Chromium: the asset graph with every asset and its checks, and the
+    daily summary's page with its partitions and its check once the first day is materialized.
+    The screenshots are kept (dagster_browser.SCREENSHOTS; the template's CI uploads them)."""
     if not binaries():
         if os.environ.get("CI"):
             pytest.fail(MISSING)
@@ -385,37 +385,41 @@ def test_ui_in_a_browser(project, tmp_path):
     built = (project["dir"] / "data" / "warehouse.duckdb").exists()
     launch = [".venv/bin/dg", "launch", "--partition", "2025-01-01"]
     launch += ["--assets", "analytics/order_summary" if built else "*"]
+
+    # Each asset's node, with its checks: "<passed> / <count> Passed", or a dash for none.
+    checks = {key[-1]: sum(a == "/".join(key) for a, _ in CHECKS) for key in ALL_ASSETS}
+    shown = {name: f" / {n} Passed" if n else "\N{EN DASH}" for name, n in checks.items()}
+    shown["order_summary"] = "1 / 1 Passed"  # the launch ran it, and its check
+
+    def graph_shows_every_asset(text: str) -> bool:
+        nodes = graph_nodes(text)
+        return all(nodes.get(name, "").endswith(line) for name, line in shown.items())
+
     partitions = (datetime.now(UTC).date() - date(2025, 1, 1)).days  # up to yesterday, UTC
-    with dg_dev(project["dir"], env, tmp_path / "dg-dev.log") as ui:
-        launched = subprocess.Popen(
-            launch, cwd=project["dir"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True,
+    summary = "/assets/analytics/order_summary"
+
+    # The instance's storage is created first, then `dg launch` runs while `dg dev` starts.
+    instance = "import dagster; dagster.DagsterInstance.get()"
+    subprocess.run([".venv/bin/python", "-c", instance], cwd=project["dir"], env=env, check=True)
+    log = tmp_path / "launch.log"
+    with (
+        background(launch, project["dir"], env, log) as launched,
+        dg_dev(project["dir"], env, tmp_path / "dg-dev.log") as ui,
+        chromium(ui.base_url) as page,
+    ):
+        assert launched.wait(timeout=600) == 0, log.read_text()[-5000:]
+
+        page.open("/asset-groups", "Global asset lineage")
+        page.show_whole_graph()
+        page.wait_until(graph_shows_every_asset, f"the assets and their checks {shown}")
+        page.screenshot("asset-graph")
+
+        page.open(summary, "Latest materialization", "2025-01-01", "Latest check results")
+        page.screenshot("order-summary")
+        page.open(
+            f"{summary}?view=partitions", f"{partitions} Partitions",
+            "Materialized (1)", f"Missing ({partitions - 1})", "Failed (0)",
         )  # fmt: skip
-        with chromium(ui.base_url) as page:
-            out, _ = launched.communicate(timeout=600)
-            assert launched.returncode == 0, out[-5000:]
-
-            page.open("/asset-groups", "Global asset lineage")
-            page.show_whole_graph()
-            # Each asset's node, with its checks: "<passed> / <count> Passed", or a dash for none.
-            checks = {key[-1]: sum(a == "/".join(key) for a, _ in CHECKS) for key in ALL_ASSETS}
-            shown = {name: f" / {n} Passed" if n else "\N{EN DASH}" for name, n in checks.items()}
-            shown["order_summary"] = "1 / 1 Passed"  # the launch above ran it, and its check
-
-            def graph_shows_every_asset(text: str) -> bool:
-                nodes = graph_nodes(text)
-                return all(nodes.get(name, "").endswith(line) for name, line in shown.items())
-
-            page.wait_until(graph_shows_every_asset, f"the assets and their checks {shown}")
-            page.screenshot("asset-graph")
-
-            summary = "/assets/analytics/order_summary"
-            page.open(summary, "Latest materialization", "2025-01-01", "Latest check results")
-            page.screenshot("order-summary")
-            page.open(
-                f"{summary}?view=partitions", f"{partitions} Partitions",
-                "Materialized (1)", f"Missing ({partitions - 1})", "Failed (0)",
-            )  # fmt: skip
-            page.screenshot("order-summary-partitions")
-            page.open(f"{summary}?view=checks", "revenue_matches_fct_orders", "Passed")
-            page.screenshot("order-summary-checks")
+        page.screenshot("order-summary-partitions")
+        page.open(f"{summary}?view=checks", "revenue_matches_fct_orders", "Passed")
+        page.screenshot("order-summary-checks")

@@ -7,8 +7,9 @@
 - ui-*.png: the Dagster UI of that project under `dg dev`, as the UI test in tests/test_e2e.py
   sees it in headless Chromium (the test runs, its screenshots are copied here).
 
-Offline once the packages are installed: Copier renders the template's committed HEAD, the UI
-test renders the working tree, installs it from uv's cache and materializes its first partition.
+Offline once the packages are installed: Copier renders the working tree (uncommitted changes
+included, as it does for a local template), and so does the UI test, which installs the project
+from uv's cache and materializes the first partition.
 """
 
 from __future__ import annotations

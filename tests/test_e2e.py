@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -369,9 +370,10 @@ def graph_nodes(text: str) -> dict[str, str]:
 
 @defaults_only
 def test_ui_in_a_browser(project, tmp_path):
-    """`dg dev` in headless Chromium: the asset graph with every asset and its checks, and the
-    daily summary's page with its partitions and its check once the first day is materialized.
-    The screenshots are kept (dagster_browser.SCREENSHOTS; the template's CI uploads them)."""
+    """`dg dev` in headless Chromium, once the first day is materialized: the asset graph with
+    every asset and its checks, the daily summary's page, its partitions (the first day's revenue)
+    and its check. The screenshots are kept (dagster_browser.SCREENSHOTS; the template's CI
+    uploads them)."""
     if not binaries():
         if os.environ.get("CI"):
             pytest.fail(MISSING)
@@ -397,6 +399,8 @@ def test_ui_in_a_browser(project, tmp_path):
 
     partitions = (datetime.now(UTC).date() - date(2025, 1, 1)).days  # up to yesterday, UTC
     summary = "/assets/analytics/order_summary"
+    day = expected_by_country("2025-01-01", "2025-01-02").values()
+    revenue = str(sum(Decimal(r) for _, _, r in day))  # in the materialization's metadata
 
     # The instance's storage is created first, then `dg launch` runs while `dg dev` starts.
     instance = "import dagster; dagster.DagsterInstance.get()"
@@ -417,8 +421,9 @@ def test_ui_in_a_browser(project, tmp_path):
         page.open(summary, "Latest materialization", "2025-01-01", "Latest check results")
         page.screenshot("order-summary")
         page.open(
-            f"{summary}?view=partitions", f"{partitions} Partitions",
+            f"{summary}?view=partitions&partition=2025-01-01", f"{partitions} Partitions",
             "Materialized (1)", f"Missing ({partitions - 1})", "Failed (0)",
+            "2025-01-01\nMaterialized", revenue,
         )  # fmt: skip
         page.screenshot("order-summary-partitions")
         page.open(f"{summary}?view=checks", "revenue_matches_fct_orders", "Passed")

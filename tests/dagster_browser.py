@@ -46,7 +46,8 @@ def binaries() -> tuple[str, str] | None:
         os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("google-chrome")
     )
     driver = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver")
-    return (browser, driver) if browser and driver else None
+    found = browser and driver and all(os.access(path, os.X_OK) for path in (browser, driver))
+    return (browser, driver) if found else None
 
 
 class Page:

@@ -55,6 +55,7 @@ class Page:
         self.driver = driver
         self.base_url = base_url
         self.shots = shots
+        self.welcomed = False
 
     def text(self) -> str:
         return self.driver.find_element(By.TAG_NAME, "body").text
@@ -83,11 +84,14 @@ class Page:
     def open(self, path: str, *texts: str) -> str:
         """Load a page of the UI and wait for the texts; the page's text."""
         self.driver.get(self.base_url + path)
-        self.skip_welcome()
+        if not self.welcomed:
+            self.skip_welcome()
+            self.welcomed = True
         return self.wait_for(*texts)
 
     def skip_welcome(self) -> None:
-        """The UI's first visit asks to join its community in a dialog over the page: skip it."""
+        """The UI's first visit asks to join its community in a dialog over the page: skip it
+        (the browser's profile remembers)."""
         with contextlib.suppress(TimeoutException):
             WebDriverWait(self.driver, 5, poll_frequency=0.25).until(
                 lambda d: "Join the Dagster community" in self.text()

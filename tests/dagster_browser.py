@@ -41,7 +41,8 @@ SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR", REPO / "test-artifacts" / "
 
 def binaries() -> tuple[str, str] | None:
     """The browser and its driver: $CHROMIUM and $CHROMEDRIVER, else the ones on the PATH
-    (Debian's chromium; GitHub's Ubuntu runners come with Google Chrome and its chromedriver)."""
+    (Debian's chromium and chromedriver; GitHub's Ubuntu runners have a chromium, of the build of
+    their Google Chrome, and Chrome's chromedriver)."""
     browser = (
         os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("google-chrome")
     )

@@ -3,11 +3,9 @@
 import runpy
 from pathlib import Path
 
-import dagster as dg
-
 LINEAGE = runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "lineage.py"))
 
 
-def test_readme_shows_the_lineage(defs: dg.Definitions):
+def test_readme_shows_the_lineage(defs):
     readme = LINEAGE["README"].read_text()
     assert LINEAGE["redraw"](readme, LINEAGE["diagram"](defs)) == readme, LINEAGE["STALE"]

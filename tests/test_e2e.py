@@ -275,6 +275,50 @@ def test_scaffolded_asset_loads(project):
         shutil.rmtree(project["dir"] / "src/acme_data/defs/ingest/new_source", ignore_errors=True)
 
 
+TOP_CUSTOMERS = """import dagster as dg
+
+
+@dg.asset(key=["analytics", "top_customers"], deps=[["marts", "dim_customers"]], kinds={"sql"})
+def top_customers() -> None: ...
+"""
+
+
+@defaults_only
+def test_readme_lineage_goes_stale_and_is_redrawn(project):
+    """The e2e combinations' own pytest shows the rendered diagram is the drawn one; here, an
+    asset added makes it stale: the project's test fails naming the command, which redraws it."""
+    readme = project["dir"] / "README.md"
+    rendered = readme.read_text()
+    new_asset = project["dir"] / "src/acme_data/defs/analytics/top_customers.py"
+    new_asset.write_text(TOP_CUSTOMERS)
+    try:
+        stale = subprocess.run(
+            ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_lineage.py"],
+            cwd=project["dir"], env=CLEAN_ENV, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert stale.returncode == 1, stale.stdout[-3000:]
+        assert "is stale: run `uv run python scripts/lineage.py`" in stale.stdout, stale.stdout
+        run(["uv", "run", "python", "scripts/lineage.py"], project["dir"])
+        redrawn = readme.read_text()
+        # The new asset in a box of its own (it has no group) with its arrow; the rest as it was.
+        expected = rendered.replace(
+            "  subgraph ingest\n",
+            "  subgraph default\n"
+            '    analytics_top_customers["analytics/top_customers<br>sql"]\n'
+            "  end\n"
+            "  subgraph ingest\n",
+        ).replace(
+            "  marts_fct_orders --> analytics_order_summary\n",
+            "  marts_dim_customers --> analytics_top_customers\n"
+            "  marts_fct_orders --> analytics_order_summary\n",
+        )
+        assert expected != rendered
+        assert redrawn == expected
+    finally:
+        new_asset.unlink(missing_ok=True)
+        readme.write_text(rendered)
+
+
 BROKEN_ASSET = '''"""A user's asset whose SQL fails halfway through its connection."""
 
 import dagster as dg

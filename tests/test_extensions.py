@@ -238,6 +238,7 @@ def test_tool_dependencies_and_loaders():
     assert "dlt[duckdb]==1.31.0" in requirements
     assert any(r.startswith("sling-linux-amd64==") and " ; sys_platform" in r for r in requirements)
     assert derived["loader_tables"] == {"sling": ["customers"], "dlt": ["orders"]}
+    assert derived["raw_loader"] == {"customers": "sling", "orders": "dlt"}
     assert context.raw_loaders({"dlt"}) == {"customers": "dlt", "orders": "dlt"}
     assert context.raw_loaders({"dbt"}) == {"customers": "python", "orders": "python"}
     assert context.derive({"etl_tools": ["spark"]})["tools"] == []

@@ -374,3 +374,25 @@ def test_copier_offers_the_choices_of_the_template_code():
     assert tuple(warehouses.WAREHOUSES) == choices.WAREHOUSES
     assert tuple(context.PARTITIONINGS) == choices.PARTITIONINGS
     assert tuple(deployment.DEPLOYMENT_PACKAGES) == choices.DEPLOYMENTS
+
+
+def test_update_stops_on_answers_refused_now(tmp_path):
+    recorded = {
+        "project_name": "Acme",
+        "package_name": "typing",
+        "owners": ["jane@acme.solutions"],
+        "etl_tools": ["dbt"],
+    }
+    assert upgrades.refused_answers(recorded) == {
+        "package_name": "shadows the module typing: rename",
+        "owners": "each must be team:<name> or an email",
+    }
+    answers = tmp_path / ".copier-answers.yml"
+    answers.write_text("_commit: v0.1.0\nrefresh_cron: '*/0 * * * *'\n")
+    assert upgrades.main(tmp_path, "0.1.0") == 1
+    assert answers.read_text() == "_commit: v0.1.0\nrefresh_cron: '*/0 * * * *'\n"  # untouched
+    # Every validator of copier.yml is one the update checks: a filter of validators.py.
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    validated = {q for q, spec in config.items() if isinstance(spec, dict) and "validator" in spec}
+    everything = {q: "\n" for q in validated} | {"owners": ["\n"]}
+    assert set(upgrades.refused_answers(everything)) == validated

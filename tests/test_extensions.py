@@ -396,3 +396,9 @@ def test_update_stops_on_answers_refused_now(tmp_path):
     validated = {q for q, spec in config.items() if isinstance(spec, dict) and "validator" in spec}
     everything = {q: "\n" for q in validated} | {"owners": ["\n"]}
     assert set(upgrades.refused_answers(everything)) == validated
+
+
+def test_help_texts_state_the_length_limits():
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    assert f"at most {validators.PACKAGE_NAME_MAX};" in config["package_name"]["help"]
+    assert f"at most {validators.OWNER_MAX} each" in config["owners"]["help"]

@@ -164,8 +164,9 @@ def _cron_values(field: str, low: int, high: int) -> set[int]:
 
 
 def cron_error(value: object) -> str:
-    """Refuses what Dagster's schedules and AutomationCondition.on_cron refuse (the test beside
-    the owners' one proves the verdicts equal), and cron beyond the form the question states."""
+    """Refuses what Dagster's schedules and AutomationCondition.on_cron refuse (Dagster's
+    is_valid_cron_string: tests/test_e2e.py::test_owners_and_cron_follow_dagsters_rule proves
+    the verdicts equal), and cron beyond the form the question states."""
     text = str(value or "")
     if not text.isprintable():
         return line_error(text)

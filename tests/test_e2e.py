@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -14,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from copier_dagster import validators
 
 from dagster_browser import MISSING, binaries, chromium
 from dagster_ui import background, dg_dev
@@ -122,6 +125,124 @@ def test_check_defs(project):
     if project["answers"].get("integration_style") == "components":
         out = run(["uv", "run", "dg", "check", "yaml"], project["dir"])
         assert "All component YAML validated successfully" in out.stdout + out.stderr
+
+
+def test_dependency_modules_are_reserved(project):
+    """Every top-level module installed in the project (its dependency tree at the pinned
+    versions) is a name package_name refuses: a package of that name would shadow it."""
+    script = (
+        "import importlib.metadata as m, json; print(json.dumps(list(m.packages_distributions())))"
+    )
+    installed = json.loads(run([".venv/bin/python", "-c", script], project["dir"]).stdout)
+    names = {n for n in installed if re.fullmatch(r"[a-z][a-z0-9_]*", n)} - {"acme_data"}
+    assert {"dagster", "dlt", "yaml", "pydantic"} <= names
+    missing = sorted(names - validators.RESERVED_PACKAGE_NAMES)
+    assert not missing, f"add to {validators.DEPENDENCY_MODULES_FILE.name}: {missing}"
+
+
+# Dagster's verdict on each owner and cron string, through its public API: AssetSpec(owners=...),
+# ScheduleDefinition(cron_schedule=...) and AutomationCondition.on_cron(...).
+DAGSTER_VERDICTS = """
+import json, sys, warnings
+import dagster as dg
+
+warnings.simplefilter("ignore")
+
+
+def accepts(make):
+    try:
+        make()
+    except Exception:
+        return False
+    return True
+
+
+corpus = json.load(sys.stdin)
+print(json.dumps({
+    "owners": [accepts(lambda: dg.AssetSpec("a", owners=[o])) for o in corpus["owners"]],
+    "crons": [
+        accepts(lambda: dg.ScheduleDefinition(name="s", cron_schedule=c, job_name="j"))
+        and accepts(lambda: dg.AutomationCondition.on_cron(c))
+        for c in corpus["crons"]
+    ],
+}))
+"""
+
+
+def cron_corpus(rng: random.Random) -> tuple[list[str], list[str]]:
+    """Cron strings of the form the question states (numbers in range, a-b with a < b, steps
+    after * or a-b), February 30 and 31 and steps of 0 often; then others Dagster may accept."""
+    ranges = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+
+    def part(index: int) -> str:
+        low, high = ranges[index]
+        if index == 2 and rng.random() < 0.3:
+            return rng.choice(["30", "31", "30-31/2", "31,31", "*/30"])
+        if index == 3 and rng.random() < 0.4:
+            return rng.choice(["2", "2,2", "2-3/2", "1-12/12"])
+        a, b = sorted(rng.sample(range(low, high + 1), 2))
+        step = rng.choice([0, 1, 2, 5, 7, 15, high + 1])
+        return rng.choice(["*", str(a), f"{a}-{b}", f"*/{step}", f"{a}-{b}/{step}"])
+
+    stated = [
+        " ".join(",".join(part(i) for _ in range(rng.choice([1, 1, 2]))) for i in range(5))
+        for _ in range(1500)
+    ]
+    stated = [c for c in stated if len(c) <= validators.CRON_MAX]  # the longest it takes
+    others = ["@daily", "0 2 * * MON", "0 2 * jan *", "0 2 L * *", "0 2 ? * *", "0 2 * * 1#2"]
+    tokens = ["5-2", "0/5", "1-1", "60", "32", "13", "8", "H", "MON-FRI", "L", "*/0", "-1", ""]
+    for _ in range(500):
+        fields = [rng.choice(["*", "0", "1"]) for _ in range(rng.choice([4, 5, 5, 5, 6]))]
+        fields[rng.randrange(len(fields))] = rng.choice(tokens)
+        others.append(" ".join(fields))
+    return stated, others
+
+
+def owner_corpus(rng: random.Random) -> tuple[list[str], list[str]]:
+    """Emails of random characters (Dagster's pattern is picky about domains and their last
+    part) and teams: those the question states, then teams of any text."""
+
+    def text(alphabet: str, most: int) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, most)))
+
+    emails = [
+        text("ab.Z9_%+-'!", 8) + rng.choice(["@", "@@", ""]) + text("ab-.9_", 8)
+        + rng.choice([".", ".", "", "-"]) + text("abcZ|9-", 9)
+        for _ in range(1500)
+    ]  # fmt: skip
+    teams = ["team:" + rng.choice("aZ9") + text("aZ9-_.", 12) for _ in range(200)]
+    any_text = ["team:" + text("a .-/:@é\t", 6) for _ in range(100)]
+    return emails + teams, any_text
+
+
+@pytest.mark.parametrize("project", [{}], indirect=True, ids=["defaults"])
+def test_owners_and_cron_follow_dagsters_rule(project):
+    """The validators' verdicts on owners and cron strings equal Dagster's own, on a few
+    thousand random ones of the form the questions state; and whatever they accept beyond that
+    form, Dagster accepts too (they refuse some Dagster takes: cron names, macros, any text
+    after team:). Fails when a Dagster upgrade changes its rule."""
+    rng = random.Random(13)
+    stated_crons, other_crons = cron_corpus(rng)
+    stated_owners, other_owners = owner_corpus(rng)
+    corpus = {"crons": stated_crons + other_crons, "owners": stated_owners + other_owners}
+    result = subprocess.run(
+        [".venv/bin/python", "-c", DAGSTER_VERDICTS], cwd=project["dir"], env=CLEAN_ENV,
+        input=json.dumps(corpus), capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    dagster = json.loads(result.stdout)
+    ours = {
+        "crons": [validators.cron_error(c) == "" for c in corpus["crons"]],
+        "owners": [validators.owners_error([o]) == "" for o in corpus["owners"]],
+    }
+    for kind, stated in (("crons", stated_crons), ("owners", stated_owners)):
+        pairs = list(zip(corpus[kind], ours[kind], dagster[kind], strict=True))
+        assert not [v for v, mine, theirs in pairs if mine and not theirs], kind
+        differ = [v for v, mine, theirs in pairs[: len(stated)] if mine != theirs]
+        assert not differ, f"{kind}: {differ[:10]}"
+        # Both verdicts occur, so the comparison tells something.
+        assert {(mine, theirs) for _, mine, theirs in pairs} >= {(True, True), (False, False)}
+    refused = {validators.cron_error(c) for c in stated_crons} - {""}
+    assert {"never runs: no February 30 or 31", "minute: step must be >= 1"} <= refused
 
 
 # The components projects other than the full one are listed by their own pytest

@@ -132,7 +132,7 @@ def test_github_update_pushes_its_branch_and_needs_a_token_for_workflow_changes(
     # The job running the template's code holds a read-only token, and no secret.
     assert "permissions" not in workflow["jobs"]["update"]
     assert workflow["permissions"] == {"contents": "read"}
-    assert "secrets." not in json.dumps(workflow["jobs"]["update"])
+    assert not re.search(r"secrets\.|github\.token", json.dumps(workflow["jobs"]["update"]))
 
     def update_job() -> tuple[subprocess.CompletedProcess, Path, str]:
         runner = tmp_path / "runner-update"
@@ -214,6 +214,16 @@ def test_github_update_pushes_its_branch_and_needs_a_token_for_workflow_changes(
 
     ok(push_job(secret="github_pat_test"))
     assert git("rev-parse", branch, cwd=remote) == git("rev-parse", "HEAD", cwd=project)
+
+    # An update that leaves the workflows alone is pushed with the workflow's own token.
+    git("switch", "-q", "-c", "template-update/v0.2.1", "main", cwd=project)
+    edit(project / "README.md", "## Working on it\n", "## Working on it\n\nv0.2.1\n")
+    git("commit", "-qam", "Update from the project template: v0.2.0 -> v0.2.1", cwd=project)
+    v021 = "template-update/v0.2.1"
+    git("bundle", "create", "-q", str(out / "update.bundle"), v021, "^main", cwd=project)
+    (out / "branch").write_text(f"{v021}\n")
+    ok(push_job(secret=""))
+    assert git("rev-parse", v021, cwd=remote) == git("rev-parse", "HEAD", cwd=project)
 
     # A second run finds nothing new.
     git("checkout", "-q", "main", cwd=project)
@@ -351,7 +361,9 @@ def test_gitlab_update_runs_the_template_without_the_token_and_pushes_in_another
     assert requests == []
 
     # Job 2, in its own shallow checkout with job 1's artifact: pushes and opens the request.
-    job2 = checkout(remote, tmp_path / "job2", depth=int(push["variables"]["GIT_DEPTH"]))
+    # Its depth is the project's setting (GitLab's default: 20): 1, the least it can be, here.
+    assert "GIT_DEPTH" not in push.get("variables", {})
+    job2 = checkout(remote, tmp_path / "job2", depth=1)
     git("checkout", "-q", "--detach", cwd=job2)
     for path in update["artifacts"]["paths"]:
         shutil.copytree(job1 / path, job2 / path)

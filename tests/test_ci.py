@@ -111,7 +111,7 @@ def test_least_privilege(rendered):
         for job in workflow["jobs"].values():
             assert set(job.get("permissions", {}).values()) <= {"read", "write"}
     update = yaml.safe_load((project / ".github/workflows/template-update.yml").read_text())
-    assert update["jobs"]["update"]["permissions"] == {
+    assert update["jobs"]["pull-request"]["permissions"] == {
         "contents": "write",
         "pull-requests": "write",
     }

@@ -108,6 +108,7 @@ def user_python() -> str:
 @contextlib.contextmanager
 def built(project: Path, base_env: dict[str, str]) -> Iterator[Image]:
     """The image of `project`, replayed from its Dockerfile; removed afterwards."""
+    assert os.geteuid() == 0, "replaying the image needs root, like `docker build` (chown, setpriv)"
     # Outside pytest's tmp_path, whose folders only root may enter.
     root = Path(tempfile.mkdtemp(prefix="image-"))
     try:

@@ -103,7 +103,7 @@ def run_compose_stack(project: Path, built: image.Image, postgres: dict, tmp_pat
     assert Path(env["DAGSTER_HOME"]) == built.path("/opt/dagster/home")
 
     # The workspace as mounted, with the code-server service's address replaced by loopback.
-    ws = built.path("/opt/dagster/workspace.yaml")
+    ws = built.path(services["daemon"]["command"][-1])
     workspace = yaml.safe_load(ws.read_text())
     grpc_port = free_port()
     server = workspace["load_from"][0]["grpc_server"]
@@ -114,11 +114,9 @@ def run_compose_stack(project: Path, built: image.Image, postgres: dict, tmp_pat
     def command(name: str) -> list[str]:
         """The service's command (the image's CMD for the code server), on loopback."""
         cmd = list(services[name].get("command", built.cmd))
-        host = "--host" if "--host" in cmd else None
-        if host:
-            cmd[cmd.index(host) + 1] = "127.0.0.1"
-        if "--workspace" in cmd:
-            cmd[cmd.index("--workspace") + 1] = built.mapped(cmd[cmd.index("--workspace") + 1])
+        for option, value in (("--host", "127.0.0.1"), ("--workspace", str(ws))):
+            if option in cmd:
+                cmd[cmd.index(option) + 1] = value
         return built.as_user(cmd)
 
     code_server = command("code-server")

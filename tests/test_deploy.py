@@ -6,6 +6,7 @@ itself runs for real in test_compose_e2e.py."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -150,6 +151,22 @@ def test_dockerfile_passes_hadolint(copie, template, deployment):
 
 # The chart's `dagsterHome`: the DAGSTER_HOME of its pods, where the instance ConfigMap is mounted.
 CHART_DAGSTER_HOME = "/opt/dagster/dagster_home"
+# A run's Job as dagster-k8s builds it from the run launcher's run_k8s_config (argv[1]): its pod's
+# fsGroup and its container's runAsNonRoot and allowPrivilegeEscalation.
+RUN_POD = """
+import json, sys
+from dagster_k8s import job as k8s
+run = json.loads(sys.argv[1])
+config = k8s.UserDefinedDagsterK8sConfig.from_dict(
+    {"container_config": run["containerConfig"], "pod_spec_config": run["podSpecConfig"]}
+)
+job_config = k8s.DagsterK8sJobConfig(job_image="image", dagster_home="/h", instance_config_map="i")
+pod = k8s.construct_dagster_k8s_job(job_config, [], "run", user_defined_k8s_config=config)
+pod = pod.spec.template
+container = pod.spec.containers[0].security_context
+print(json.dumps([pod.spec.security_context.fs_group, container.run_as_non_root,
+                  container.allow_privilege_escalation]))
+"""
 
 
 @pytest.mark.e2e
@@ -174,10 +191,14 @@ def run_as_the_helm_values_say(project: Path, built: image.Image):
     assert container["runAsNonRoot"] and container["allowPrivilegeEscalation"] is False
     assert pod.get("runAsUser", built.uid) == built.uid != 0
     # The chart gives run pods the deployment's env, secrets and volumes, not its security
-    # context: the run launcher's config gives them the same.
-    launcher = values["runLauncher"]["config"]["k8sRunLauncher"]
-    assert launcher["securityContext"] == container
-    assert launcher["runK8sConfig"]["podSpecConfig"]["securityContext"] == pod
+    # context: the run launcher's run_k8s_config does, as dagster-k8s builds a run's Job from it.
+    run_config = values["runLauncher"]["config"]["k8sRunLauncher"]["runK8sConfig"]
+    job = subprocess.run(
+        [built.path("/app/.venv/bin/python"), "-c", RUN_POD, json.dumps(run_config)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert job.returncode == 0, job.stderr[-3000:]
+    assert json.loads(job.stdout) == [pod["fsGroup"], True, False]
     groups = [pod["fsGroup"]]
 
     # The volumes: a new PersistentVolumeClaim's root is root's; fsGroup gives it to the group.

@@ -192,7 +192,9 @@ def run_as_the_helm_values_say(project: Path, built: image.Image):
     assert pod.get("runAsUser", built.uid) == built.uid != 0
     # The chart gives run pods the deployment's env, secrets and volumes, not its security
     # context: the run launcher's run_k8s_config does, as dagster-k8s builds a run's Job from it.
-    run_config = values["runLauncher"]["config"]["k8sRunLauncher"]["runK8sConfig"]
+    launcher = values["runLauncher"]["config"]["k8sRunLauncher"]
+    assert "runK8sConfig" in launcher, "run pods would run without the security context"
+    run_config = launcher["runK8sConfig"]
     job = subprocess.run(
         [built.path("/app/.venv/bin/python"), "-c", RUN_POD, json.dumps(run_config)],
         capture_output=True, text=True,

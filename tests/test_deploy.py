@@ -241,12 +241,13 @@ def run_as_the_helm_values_say(project: Path, built: image.Image):
     app = built.path(built.workdir)
     before = built.listing()
 
-    # The environment has the project and its runtime dependencies, not its dev tools.
+    # The environment has the project and its runtime dependencies, not its dev tools (checked
+    # in the image's own environment, `local`: prod's dbt parse is the code server's, below).
     probe = "import acme_data.definitions, dagster_k8s, dagster_postgres, importlib.util as u;"
     probe += "print(u.find_spec('pytest') is None, u.find_spec('dagster_dg_cli') is None)"
     checked = subprocess.run(
-        built.as_user(["python", "-c", probe], groups), cwd=app, env=env, capture_output=True,
-        text=True,
+        built.as_user(["python", "-c", probe], groups), cwd=app, env=built.env,
+        capture_output=True, text=True,
     )  # fmt: skip
     assert checked.stdout.split() == ["True", "True"], checked.stderr[-3000:]
 

@@ -1,14 +1,14 @@
 """Deployment files, checked without Docker or a cluster: the Helm values against the official
-chart's values schema, the Dockerfile with hadolint and by running its build steps, the compose
-stack's wiring. The compose instance itself runs for real in test_compose_e2e.py."""
+chart's values schema, the Dockerfile with hadolint and by replaying it (tests/image.py), then
+running the image as the Helm values run it; the compose stack's wiring. The compose instance
+itself runs for real in test_compose_e2e.py."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
-import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +21,7 @@ import yaml
 
 from copier_dagster import context
 
+import image
 from dagster_ui import free_port
 from helpers import BASE_ANSWERS, CLEAN_ENV, REPO
 
@@ -148,95 +149,125 @@ def test_dockerfile_passes_hadolint(copie, template, deployment):
     assert {".venv/", ".env", ".git/"} <= set(ignored)
 
 
-def dockerfile_stages(text: str) -> dict[str, list[tuple[str, str]]]:
-    """Instructions per stage name (the last, unnamed stage is 'final')."""
-    stages: dict[str, list[tuple[str, str]]] = {}
-    current: list[tuple[str, str]] = []
-    for line in re.sub(r"\\\n\s*", " ", text).splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        instruction, _, args = line.strip().partition(" ")
-        if instruction == "FROM":
-            name = args.split(" AS ")[1] if " AS " in args else "final"
-            current = stages.setdefault(name, [])
-        current.append((instruction, args))
-    return stages
+# The chart's `dagsterHome`: the DAGSTER_HOME of its pods, where the instance ConfigMap is mounted.
+CHART_DAGSTER_HOME = "/opt/dagster/dagster_home"
+# A run's Job as dagster-k8s builds it from the run launcher's run_k8s_config (argv[1]): its pod's
+# fsGroup and its container's runAsNonRoot and allowPrivilegeEscalation.
+RUN_POD = """
+import json, sys
+from dagster_k8s import job as k8s
+run = json.loads(sys.argv[1])
+config = k8s.UserDefinedDagsterK8sConfig.from_dict(
+    {"container_config": run["containerConfig"], "pod_spec_config": run["podSpecConfig"]}
+)
+job_config = k8s.DagsterK8sJobConfig(job_image="image", dagster_home="/h", instance_config_map="i")
+pod = k8s.construct_dagster_k8s_job(job_config, [], "run", user_defined_k8s_config=config)
+pod = pod.spec.template
+container = pod.spec.containers[0].security_context
+print(json.dumps([pod.spec.security_context.fs_group, container.run_as_non_root,
+                  container.allow_privilege_escalation]))
+"""
 
 
 @pytest.mark.e2e
-def test_dockerfile_build_steps_run(copie, template, tmp_path):
-    """The build stage's COPY/ENV/WORKDIR/RUN steps, replayed in a folder standing in for /app;
-    then the final stage's command serves the code location."""
+def test_image_runs_as_its_user_with_the_helm_values(copie, template):
+    """The image (its Dockerfile replayed, tests/image.py) as the Helm values run it: as its
+    non-root user, with the values' security context and volumes; its CMD serves the code
+    location and a run of the pipeline in prod succeeds, writing only where that user may."""
     project = render(copie, template, deployment="kubernetes")
-    stages = dockerfile_stages((project / "Dockerfile").read_text())
-    app = tmp_path / "app"
-    env = {k: v for k, v in CLEAN_ENV.items() if not k.startswith("UV_")}
-    ran = []
-    for instruction, args in stages["build"]:
-        if instruction == "ENV":
-            env.update(dict(pair.split("=", 1) for pair in shlex.split(args)))
-        elif instruction == "WORKDIR":
-            assert args == "/app"
-            app.mkdir()
-        elif instruction == "COPY" and not args.startswith("--from"):
-            *sources, _ = args.split()
-            for source in sources:
-                paths = project.iterdir() if source == "." else project.glob(source)
-                for path in paths:
-                    if path.name == ".git":  # .dockerignore'd, like the rest of the context
-                        continue
-                    if path.is_dir():
-                        shutil.copytree(path, app / path.name, dirs_exist_ok=True)
-                    else:
-                        shutil.copy2(path, app / path.name)
-        elif instruction == "RUN":
-            command = re.sub(r"--mount=\S+\s*", "", args).strip()
-            # The image's interpreter is /usr/local/bin/python3; here, the test's own Python.
-            env["UV_PYTHON"] = sys.executable
-            done = subprocess.run(
-                shlex.split(command), cwd=app, env=env, capture_output=True, text=True, timeout=900
-            )
-            assert done.returncode == 0, done.stderr[-3000:]
-            ran.append(command)
-    assert ran[:2] == ["uv sync --no-dev --no-install-project", "uv sync --no-dev"]
-    # The default tools include dbt: its manifest is parsed into the image, not at start-up.
-    assert ran[2:] == ['.venv/bin/python -c "from acme_data.definitions import defs; defs()"']
-    assert (app / "dbt" / "target" / "manifest.json").is_file()
+    with image.built(project, CLEAN_ENV) as built:
+        assert built.built[:2] == ["uv sync --no-dev --no-install-project", "uv sync --no-dev"]
+        # The default tools include dbt: its manifest is parsed into the image, not at start-up.
+        (parse,) = built.built[2:]
+        assert parse.startswith('.venv/bin/python -c "from acme_data.definitions import defs;')
+        assert (built.path(built.workdir) / "dbt" / "target" / "manifest.json").is_file()
+        run_as_the_helm_values_say(project, built)
 
-    # The environment has the project and its runtime dependencies, not its dev tools.
-    python = app / ".venv" / "bin" / "python"
+
+def run_as_the_helm_values_say(project: Path, built: image.Image):
+    values = yaml.safe_load((project / "deploy/helm/values.yaml").read_text())
+    (deployment,) = values["dagster-user-deployments"]["deployments"]
+    pod, container = deployment["podSecurityContext"], deployment["securityContext"]
+    assert container["runAsNonRoot"] and container["allowPrivilegeEscalation"] is False
+    assert pod.get("runAsUser", built.uid) == built.uid != 0
+    # The chart gives run pods the deployment's env, secrets and volumes, not its security
+    # context: the run launcher's run_k8s_config does, as dagster-k8s builds a run's Job from it.
+    launcher = values["runLauncher"]["config"]["k8sRunLauncher"]
+    assert "runK8sConfig" in launcher, "run pods would run without the security context"
+    run_config = launcher["runK8sConfig"]
+    job = subprocess.run(
+        [built.path("/app/.venv/bin/python"), "-c", RUN_POD, json.dumps(run_config)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert job.returncode == 0, job.stderr[-3000:]
+    assert json.loads(job.stdout) == [pod["fsGroup"], True, False]
+    groups = [pod["fsGroup"]]
+
+    # The volumes: a new PersistentVolumeClaim's root is root's; fsGroup gives it to the group.
+    claims = {v["name"] for v in deployment["volumes"] if "persistentVolumeClaim" in v}
+    mounted = []
+    for mount in deployment["volumeMounts"]:
+        assert mount["name"] in claims, mount
+        path = built.path(mount["mountPath"])
+        path.mkdir(parents=True, exist_ok=True)
+        os.chown(path, 0, pod["fsGroup"])
+        path.chmod(0o2775)
+        mounted.append(mount["mountPath"])
+    # DAGSTER_HOME holds the chart's instance ConfigMap only (read-only): Postgres storage, no
+    # compute logs (the chart's default), no telemetry (the values). Here SQLite in a folder
+    # outside the image stands in for Postgres.
+    home = built.path(CHART_DAGSTER_HOME)
+    home.mkdir(parents=True)
+    storage = built.path("/var/lib/instance")
+    storage.mkdir(parents=True)
+    os.chown(storage, built.uid, built.gid)
+    assert values["telemetry"] == {"enabled": False}
+    (home / "dagster.yaml").write_text(
+        yaml.safe_dump({
+            "storage": {"sqlite": {"base_dir": str(storage)}},
+            "compute_logs": {"module": "dagster.core.storage.noop_compute_log_manager",
+                             "class": "NoOpComputeLogManager"},
+            "telemetry": {"enabled": False},
+        })
+    )  # fmt: skip
+    # The project's Secret: prod, on a DuckDB file on the warehouse volume.
+    prod_database = f"{mounted[0]}/prod.duckdb"
+    env = {
+        **built.env,
+        "DAGSTER_HOME": str(home),
+        "ACME_DATA_ENV": "prod",
+        "ACME_DATA_DUCKDB_PROD_DATABASE": built.mapped(prod_database),
+    }
+    app = built.path(built.workdir)
+    before = built.listing()
+
+    # The environment has the project and its runtime dependencies, not its dev tools (checked
+    # in the image's own environment, `local`: prod's dbt parse is the code server's, below).
     probe = "import acme_data.definitions, dagster_k8s, dagster_postgres, importlib.util as u;"
     probe += "print(u.find_spec('pytest') is None, u.find_spec('dagster_dg_cli') is None)"
-    checked = subprocess.run([python, "-c", probe], capture_output=True, text=True, env=env)
+    checked = subprocess.run(
+        built.as_user(["python", "-c", probe], groups), cwd=app, env=built.env,
+        capture_output=True, text=True,
+    )  # fmt: skip
     assert checked.stdout.split() == ["True", "True"], checked.stderr[-3000:]
 
-    # The final stage's CMD, with its ENV, answers health checks.
-    final_env = dict(CLEAN_ENV)
-    for instruction, args in stages["final"]:
-        if instruction == "ENV":
-            for pair in shlex.split(args):
-                key, value = pair.split("=", 1)
-                final_env[key] = value
-        if instruction == "CMD":
-            cmd = yaml.safe_load(args)
-    final_env["PATH"] = f"{app / '.venv' / 'bin'}:{CLEAN_ENV['PATH']}"
-    final_env["DAGSTER_HOME"] = str(tmp_path / "home")
-    final_env["ACME_DATA_DUCKDB_DATABASE"] = str(tmp_path / "warehouse.duckdb")
-    (tmp_path / "home").mkdir()
+    # The user deployment: the image's CMD (the chart's codeServerArgs are the same), healthy.
+    cmd = list(built.cmd)
+    assert cmd[cmd.index("--module-name") :] == deployment["codeServerArgs"]
     port = free_port()
     cmd[cmd.index("--port") + 1] = str(port)
     cmd[cmd.index("--host") + 1] = "127.0.0.1"
     server = subprocess.Popen(
-        cmd, cwd=app, env=final_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        built.as_user(cmd, groups), cwd=app, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True,
         preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (2, 15)] and None,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
         while True:
             health = subprocess.run(
-                [app / ".venv/bin/dagster", "api", "grpc-health-check", "--port", str(port)],
-                env=final_env, capture_output=True, text=True,
+                built.as_user(["dagster", "api", "grpc-health-check", "--port", str(port)]),
+                env=env, capture_output=True, text=True,
             )  # fmt: skip
             if health.returncode == 0:
                 break
@@ -247,6 +278,20 @@ def test_dockerfile_build_steps_run(copie, template, tmp_path):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+    # A run pod: the whole pipeline, one partition, in prod.
+    run = subprocess.run(
+        built.as_user(
+            ["dagster", "asset", "materialize", "--select", "*", "--partition", "2025-01-01",
+             "-m", "acme_data.definitions"],
+            groups,
+        ),
+        cwd=app, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert built.path(prod_database).is_file()
+    writable = [*built.owned, *mounted, "/tmp", "/var/lib/instance"]
+    assert built.changed_outside(before, writable) == []
 
 
 # --- docker compose ---------------------------------------------------------------------------

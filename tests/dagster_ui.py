@@ -52,7 +52,8 @@ def free_port() -> int:
 
 class DagsterUI:
     def __init__(self, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}/graphql"
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.url = f"{self.base_url}/graphql"
 
     def query(self, query: str, **variables) -> dict:
         body = json.dumps({"query": query, "variables": variables}).encode()

@@ -1,6 +1,7 @@
 """The documentation: README.md stays a short user guide, and the MkDocs site builds strictly."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -47,3 +48,9 @@ def test_readme_is_short_and_keeps_the_two_commands():
     for page in ["questions", "updating", "forking", "maintaining", "performance"]:
         assert f"docs/{page}.md" in readme, page
         assert (REPO / "docs" / f"{page}.md").is_file(), page
+    # Every link and picture of the README into the docs has its target (the site's own are
+    # checked by the strict build).
+    targets = re.findall(r"\]\((docs/[^)#]+)", readme)
+    assert "docs/images/questions-to-tree.svg" in targets
+    for target in targets:
+        assert (REPO / target).is_file(), target

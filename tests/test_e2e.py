@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from dagster_ui import dg_dev
+from copier_dagster import validators
+
+from dagster_browser import MISSING, binaries, chromium
+from dagster_ui import background, dg_dev
 from helpers import ALL_ASSETS, BASE_ANSWERS, CLEAN_ENV, copier_cli, data_args, expected_by_country
 
 pytestmark = pytest.mark.e2e
@@ -119,6 +125,124 @@ def test_check_defs(project):
     if project["answers"].get("integration_style") == "components":
         out = run(["uv", "run", "dg", "check", "yaml"], project["dir"])
         assert "All component YAML validated successfully" in out.stdout + out.stderr
+
+
+def test_dependency_modules_are_reserved(project):
+    """Every top-level module installed in the project (its dependency tree at the pinned
+    versions) is a name package_name refuses: a package of that name would shadow it."""
+    script = (
+        "import importlib.metadata as m, json; print(json.dumps(list(m.packages_distributions())))"
+    )
+    installed = json.loads(run([".venv/bin/python", "-c", script], project["dir"]).stdout)
+    names = {n for n in installed if re.fullmatch(r"[a-z][a-z0-9_]*", n)} - {"acme_data"}
+    assert {"dagster", "dlt", "yaml", "pydantic"} <= names
+    missing = sorted(names - validators.RESERVED_PACKAGE_NAMES)
+    assert not missing, f"add to {validators.DEPENDENCY_MODULES_FILE.name}: {missing}"
+
+
+# Dagster's verdict on each owner and cron string, through its public API: AssetSpec(owners=...),
+# ScheduleDefinition(cron_schedule=...) and AutomationCondition.on_cron(...).
+DAGSTER_VERDICTS = """
+import json, sys, warnings
+import dagster as dg
+
+warnings.simplefilter("ignore")
+
+
+def accepts(make):
+    try:
+        make()
+    except Exception:
+        return False
+    return True
+
+
+corpus = json.load(sys.stdin)
+print(json.dumps({
+    "owners": [accepts(lambda: dg.AssetSpec("a", owners=[o])) for o in corpus["owners"]],
+    "crons": [
+        accepts(lambda: dg.ScheduleDefinition(name="s", cron_schedule=c, job_name="j"))
+        and accepts(lambda: dg.AutomationCondition.on_cron(c))
+        for c in corpus["crons"]
+    ],
+}))
+"""
+
+
+def cron_corpus(rng: random.Random) -> tuple[list[str], list[str]]:
+    """Cron strings of the form the question states (numbers in range, a-b with a < b, steps
+    after * or a-b), February 30 and 31 and steps of 0 often; then others Dagster may accept."""
+    ranges = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+
+    def part(index: int) -> str:
+        low, high = ranges[index]
+        if index == 2 and rng.random() < 0.3:
+            return rng.choice(["30", "31", "30-31/2", "31,31", "*/30"])
+        if index == 3 and rng.random() < 0.4:
+            return rng.choice(["2", "2,2", "2-3/2", "1-12/12"])
+        a, b = sorted(rng.sample(range(low, high + 1), 2))
+        step = rng.choice([0, 1, 2, 5, 7, 15, high + 1])
+        return rng.choice(["*", str(a), f"{a}-{b}", f"*/{step}", f"{a}-{b}/{step}"])
+
+    stated = [
+        " ".join(",".join(part(i) for _ in range(rng.choice([1, 1, 2]))) for i in range(5))
+        for _ in range(1500)
+    ]
+    stated = [c for c in stated if len(c) <= validators.CRON_MAX]  # the longest it takes
+    others = ["@daily", "0 2 * * MON", "0 2 * jan *", "0 2 L * *", "0 2 ? * *", "0 2 * * 1#2"]
+    tokens = ["5-2", "0/5", "1-1", "60", "32", "13", "8", "H", "MON-FRI", "L", "*/0", "-1", ""]
+    for _ in range(500):
+        fields = [rng.choice(["*", "0", "1"]) for _ in range(rng.choice([4, 5, 5, 5, 6]))]
+        fields[rng.randrange(len(fields))] = rng.choice(tokens)
+        others.append(" ".join(fields))
+    return stated, others
+
+
+def owner_corpus(rng: random.Random) -> tuple[list[str], list[str]]:
+    """Emails of random characters (Dagster's pattern is picky about domains and their last
+    part) and teams: those the question states, then teams of any text."""
+
+    def text(alphabet: str, most: int) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, most)))
+
+    emails = [
+        text("ab.Z9_%+-'!", 8) + rng.choice(["@", "@@", ""]) + text("ab-.9_", 8)
+        + rng.choice([".", ".", "", "-"]) + text("abcZ|9-", 9)
+        for _ in range(1500)
+    ]  # fmt: skip
+    teams = ["team:" + rng.choice("aZ9") + text("aZ9-_.", 12) for _ in range(200)]
+    any_text = ["team:" + text("a .-/:@é\t", 6) for _ in range(100)]
+    return emails + teams, any_text
+
+
+@pytest.mark.parametrize("project", [{}], indirect=True, ids=["defaults"])
+def test_owners_and_cron_follow_dagsters_rule(project):
+    """The validators' verdicts on owners and cron strings equal Dagster's own, on a few
+    thousand random ones of the form the questions state; and whatever they accept beyond that
+    form, Dagster accepts too (they refuse some Dagster takes: cron names, macros, any text
+    after team:). Fails when a Dagster upgrade changes its rule."""
+    rng = random.Random(13)
+    stated_crons, other_crons = cron_corpus(rng)
+    stated_owners, other_owners = owner_corpus(rng)
+    corpus = {"crons": stated_crons + other_crons, "owners": stated_owners + other_owners}
+    result = subprocess.run(
+        [".venv/bin/python", "-c", DAGSTER_VERDICTS], cwd=project["dir"], env=CLEAN_ENV,
+        input=json.dumps(corpus), capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    dagster = json.loads(result.stdout)
+    ours = {
+        "crons": [validators.cron_error(c) == "" for c in corpus["crons"]],
+        "owners": [validators.owners_error([o]) == "" for o in corpus["owners"]],
+    }
+    for kind, stated in (("crons", stated_crons), ("owners", stated_owners)):
+        pairs = list(zip(corpus[kind], ours[kind], dagster[kind], strict=True))
+        assert not [v for v, mine, theirs in pairs if mine and not theirs], kind
+        differ = [v for v, mine, theirs in pairs[: len(stated)] if mine != theirs]
+        assert not differ, f"{kind}: {differ[:10]}"
+        # Both verdicts occur, so the comparison tells something.
+        assert {(mine, theirs) for _, mine, theirs in pairs} >= {(True, True), (False, False)}
+    refused = {validators.cron_error(c) for c in stated_crons} - {""}
+    assert {"never runs: no February 30 or 31", "minute: step must be >= 1"} <= refused
 
 
 # The components projects other than the full one are listed by their own pytest
@@ -272,6 +396,50 @@ def test_scaffolded_asset_loads(project):
         shutil.rmtree(project["dir"] / "src/acme_data/defs/ingest/new_source", ignore_errors=True)
 
 
+TOP_CUSTOMERS = """import dagster as dg
+
+
+@dg.asset(key=["analytics", "top_customers"], deps=[["marts", "dim_customers"]], kinds={"sql"})
+def top_customers() -> None: ...
+"""
+
+
+@defaults_only
+def test_readme_lineage_goes_stale_and_is_redrawn(project):
+    """The e2e combinations' own pytest shows the rendered diagram is the drawn one; here, an
+    asset added makes it stale: the project's test fails naming the command, which redraws it."""
+    readme = project["dir"] / "README.md"
+    rendered = readme.read_text()
+    new_asset = project["dir"] / "src/acme_data/defs/analytics/top_customers.py"
+    new_asset.write_text(TOP_CUSTOMERS)
+    try:
+        stale = subprocess.run(
+            ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_lineage.py"],
+            cwd=project["dir"], env=CLEAN_ENV, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert stale.returncode == 1, stale.stdout[-3000:]
+        assert "is stale: run `uv run python scripts/lineage.py`" in stale.stdout, stale.stdout
+        run(["uv", "run", "python", "scripts/lineage.py"], project["dir"])
+        redrawn = readme.read_text()
+        # The new asset in a box of its own (it has no group) with its arrow; the rest as it was.
+        expected = rendered.replace(
+            "  subgraph ingest\n",
+            "  subgraph default\n"
+            '    analytics_top_customers["analytics/top_customers<br>sql"]\n'
+            "  end\n"
+            "  subgraph ingest\n",
+        ).replace(
+            "  marts_fct_orders --> analytics_order_summary\n",
+            "  marts_dim_customers --> analytics_top_customers\n"
+            "  marts_fct_orders --> analytics_order_summary\n",
+        )
+        assert expected != rendered
+        assert redrawn == expected
+    finally:
+        new_asset.unlink(missing_ok=True)
+        readme.write_text(rendered)
+
+
 BROKEN_ASSET = '''"""A user's asset whose SQL fails halfway through its connection."""
 
 import dagster as dg
@@ -393,3 +561,70 @@ def test_pre_commit_passes_and_catches(project, tmp_path):
     assert caught.returncode == 1, out
     assert fixed == "trailing spaces\nno newline at the end\n"
     assert "invalid-assignment" in out and "scratch.py" in out, out
+
+
+def graph_nodes(text: str) -> dict[str, str]:
+    """The asset graph's nodes in the text of its page: asset name -> its checks' line."""
+    return dict(re.findall(r"^(\w+)\nLatest event\n(?:.*\n)?Asset checks\n(.+)$", text, re.M))
+
+
+@defaults_only
+def test_ui_in_a_browser(project, tmp_path):
+    """`dg dev` in headless Chromium, once the first day is materialized: the asset graph with
+    every asset and its checks, the daily summary's page, its partitions (the first day's revenue)
+    and its check. The screenshots are kept (dagster_browser.SCREENSHOTS; the template's CI
+    uploads them)."""
+    if not binaries():
+        if os.environ.get("CI"):
+            pytest.fail(MISSING)
+        pytest.skip(MISSING)
+    # One instance for `dg dev` and `dg launch` (without DAGSTER_HOME, each has a temporary one).
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(project["dir"] / "dagster.yaml", home)
+    env = {**CLEAN_ENV, "DAGSTER_HOME": str(home)}
+    # The launch tests above left the upstream tables in the warehouse; run alone, build them too.
+    built = (project["dir"] / "data" / "warehouse.duckdb").exists()
+    launch = [".venv/bin/dg", "launch", "--partition", "2025-01-01"]
+    launch += ["--assets", "analytics/order_summary" if built else "*"]
+
+    # Each asset's node, with its checks: "<passed> / <count> Passed", or a dash for none.
+    checks = {key[-1]: sum(a == "/".join(key) for a, _ in CHECKS) for key in ALL_ASSETS}
+    shown = {name: f" / {n} Passed" if n else "\N{EN DASH}" for name, n in checks.items()}
+    shown["order_summary"] = "1 / 1 Passed"  # the launch ran it, and its check
+
+    def graph_shows_every_asset(text: str) -> bool:
+        nodes = graph_nodes(text)
+        return all(nodes.get(name, "").endswith(line) for name, line in shown.items())
+
+    partitions = (datetime.now(UTC).date() - date(2025, 1, 1)).days  # up to yesterday, UTC
+    summary = "/assets/analytics/order_summary"
+    day = expected_by_country("2025-01-01", "2025-01-02").values()
+    revenue = str(sum(Decimal(r) for _, _, r in day))  # in the materialization's metadata
+
+    # The instance's storage is created first, then `dg launch` runs while `dg dev` starts.
+    instance = "import dagster; dagster.DagsterInstance.get()"
+    subprocess.run([".venv/bin/python", "-c", instance], cwd=project["dir"], env=env, check=True)
+    log = tmp_path / "launch.log"
+    with (
+        background(launch, project["dir"], env, log) as launched,
+        dg_dev(project["dir"], env, tmp_path / "dg-dev.log") as ui,
+        chromium(ui.base_url) as page,
+    ):
+        assert launched.wait(timeout=600) == 0, log.read_text()[-5000:]
+
+        page.open("/asset-groups", "Global asset lineage")
+        page.show_whole_graph()
+        page.wait_until(graph_shows_every_asset, f"the assets and their checks {shown}")
+        page.screenshot("asset-graph")
+
+        page.open(summary, "Latest materialization", "2025-01-01", "Latest check results")
+        page.screenshot("order-summary")
+        page.open(
+            f"{summary}?view=partitions&partition=2025-01-01", f"{partitions} Partitions",
+            "Materialized (1)", f"Missing ({partitions - 1})", "Failed (0)",
+            "2025-01-01\nMaterialized", revenue,
+        )  # fmt: skip
+        page.screenshot("order-summary-partitions")
+        page.open(f"{summary}?view=checks", "revenue_matches_fct_orders", "Passed")
+        page.screenshot("order-summary-checks")

@@ -6,6 +6,7 @@ import ast
 import datetime as dt
 import json
 import keyword
+import sys
 import tomllib
 
 import pytest
@@ -79,7 +80,7 @@ def test_to_package_name(project, package):
     assert quoting.to_package_name(project) == package
 
 
-@pytest.mark.parametrize("name", ["acme", "acme_data", "a1", "pipelines_2"])
+@pytest.mark.parametrize("name", ["acme", "acme_data", "a1", "pipelines_2", "a" * 32])
 def test_package_name_accepts(name):
     assert validators.package_name_error(name) == ""
 
@@ -93,10 +94,14 @@ def test_package_name_accepts(name):
         ("9lives", "use a-z, 0-9, _; start with a-z"),
         ("Acme", "use a-z, 0-9, _; start with a-z"),
         ("", "use a-z, 0-9, _; start with a-z"),
-        ("dagster", "shadows an imported module"),
-        ("dbt", "shadows an imported module"),
-        ("duckdb", "shadows an imported module"),
-        ("tests", "shadows an imported module"),
+        ("dagster", "shadows the module dagster: rename"),
+        ("dbt", "shadows the module dbt: rename"),
+        ("duckdb", "shadows the module duckdb: rename"),
+        ("tests", "shadows the module tests: rename"),
+        ("typing", "shadows the module typing: rename"),  # the standard library's
+        ("yaml", "shadows the module yaml: rename"),  # a dependency's dependency
+        ("dagster_shared", "shadows a Python module: rename"),
+        ("a" * 33, "at most 32 characters"),
     ],
 )
 def test_package_name_rejects(name, fragment):
@@ -108,6 +113,26 @@ def test_project_name():
     assert "must not be empty" in validators.project_name_error("   ")
     assert "printable" in validators.project_name_error("two\nlines")
     assert "printable" in validators.project_name_error("tab\there")
+    assert validators.project_name_error("x" * 80) == ""
+    assert validators.project_name_error("x" * 81) == "at most 80 characters"
+
+
+@pytest.mark.parametrize("char", ["\n", "\r", "\t", "\x00", "\u2028"])
+def test_one_line_answers_refuse_line_breaks(char):
+    assert validators.line_error(f"Jane{char}Doe") == "must be one printable line"
+    assert validators.line_error("Jane Doe, Ünïcødé 🚀") == ""
+    assert validators.project_name_error(f"Acme{char}") == "must be one printable line"
+    assert validators.email_error(f"jane@example.com{char}") != ""
+    assert validators.cron_error(f"0 2 * * *{char}") != ""
+    assert validators.timezone_error(f"UTC{char}") != ""
+    assert validators.owners_error([f"team:data{char}"]) != ""
+
+
+def test_every_standard_library_module_is_reserved():
+    assert set(sys.stdlib_module_names) <= validators.RESERVED_PACKAGE_NAMES
+    assert {"dagster", "dagster_dbt", "dlt", "duckdb", "sqlglot", "pydantic", "yaml"} <= (
+        validators.RESERVED_PACKAGE_NAMES
+    )
 
 
 @pytest.mark.parametrize("email", ["", "a@b.co", "jane.doe+data@example.com"])
@@ -124,8 +149,10 @@ def test_owners():
     assert validators.owners_error(["team:data-eng", "jane@example.com"]) == ""
     assert "at least one owner" in validators.owners_error([])
     assert "at least one owner" in validators.owners_error("team:x")
-    for bad in (["team:ok", "bob"], ["team:"], ["team:a b"], [42]):
+    for bad in (["team:ok", "bob"], ["team:"], ["team:a b"], [42], ["jane@acme.solutions"]):
         assert validators.owners_error(bad) == "each must be team:<name> or an email", bad
+    assert validators.owners_error(["team:" + "t" * 59]) == ""
+    assert validators.owners_error(["team:" + "t" * 60]) == "each at most 64 characters"
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"])
@@ -163,6 +190,12 @@ def test_cron_accepts(cron):
         ("0 2 * 13 *", "month field: 1-12"),
         ("0 2 * * 8", "day of week field: 0-7"),
         ("0 2 * * MON", "day of week field: 0-7"),
+        ("*/0 * * * *", "minute: step must be >= 1"),
+        ("0 2 30 2 *", "never runs: no February 30 or 31"),
+        ("0 2 31 2 *", "never runs: no February 30 or 31"),
+        ("5-2 * * * *", "minute: range a-b needs a<b"),
+        ("0/5 * * * *", "minute: step after * or a-b"),
+        ("0 2 * * *" + " " * 42, "at most 50 characters"),
     ],
 )
 def test_cron_rejects(cron, fragment):
@@ -175,6 +208,8 @@ def test_every_validation_message_fits_one_80_column_row():
     long = "x" * 200
     bad_answers = {
         "project_name": [validators.project_name_error(v) for v in ("", " ", "a\tb", long + "\n")],
+        "description": [validators.line_error(v) for v in ("a\nb", long + "\t")],
+        "author_name": [validators.line_error(v) for v in ("a\nb", long + "\t")],
         "package_name": [
             *(validators.package_name_error(v) for v in ("", "9lives", "my-pkg", long + "-")),
             *(validators.package_name_error(k) for k in keyword.kwlist + keyword.softkwlist),
@@ -182,14 +217,20 @@ def test_every_validation_message_fits_one_80_column_row():
             validators.package_name_error(long, prefix="p" * organization.PREFIX_MAX_LENGTH),
         ],
         "author_email": [validators.email_error(v) for v in ("x", long, "@" + long)],
-        "owners": [validators.owners_error(v) for v in ([], long, [long], ["team:" + long, 1])],
+        "owners": [
+            validators.owners_error(v)
+            for v in ([], long, [long], ["team:" + long, 1], ["team:" + long], ["a@b.c"])
+        ],
         "timezone": [validators.timezone_error(v) for v in ("", "Mars/Olympus", long)],
         "partition_start": [
             validators.partition_start_error(v) for v in ("", "2025-1-1", long, "9999-12-31")
         ],
         "refresh_cron": [
             validators.cron_error(v)
-            for v in ("", long, "0 2 * *", "60 * * * *", "0 24 * * *", f"0 2 * * {long}")
+            for v in (
+                *("", long, "0 2 * *", "60 * * * *", "0 24 * * *", f"0 2 * * {long}"),
+                *("1 2 30 2 *", "0 0 1 1-1 *", "0 0 1 1/2 *", "0 0 1 1/0 *", "0\n2 * * *"),
+            )
         ],
     }
     for question, messages in bad_answers.items():
@@ -238,6 +279,7 @@ def test_tool_dependencies_and_loaders():
     assert "dlt[duckdb]==1.31.0" in requirements
     assert any(r.startswith("sling-linux-amd64==") and " ; sys_platform" in r for r in requirements)
     assert derived["loader_tables"] == {"sling": ["customers"], "dlt": ["orders"]}
+    assert derived["raw_loader"] == {"customers": "sling", "orders": "dlt"}
     assert context.raw_loaders({"dlt"}) == {"customers": "dlt", "orders": "dlt"}
     assert context.raw_loaders({"dbt"}) == {"customers": "python", "orders": "python"}
     assert context.derive({"etl_tools": ["spark"]})["tools"] == []
@@ -345,3 +387,31 @@ def test_python_range_follows_the_chosen_packages(tools, requires, versions):
     derived = context.derive({"package_name": "acme", "etl_tools": tools})
     assert derived["requires_python"] == requires
     assert derived["python_versions"] == versions
+
+
+def test_update_stops_on_answers_refused_now(tmp_path):
+    recorded = {
+        "project_name": "Acme",
+        "package_name": "typing",
+        "owners": ["jane@acme.solutions"],
+        "etl_tools": ["dbt"],
+    }
+    assert upgrades.refused_answers(recorded) == {
+        "package_name": "shadows the module typing: rename",
+        "owners": "each must be team:<name> or an email",
+    }
+    answers = tmp_path / ".copier-answers.yml"
+    answers.write_text("_commit: v0.1.0\nrefresh_cron: '*/0 * * * *'\n")
+    assert upgrades.main(tmp_path, "0.1.0") == 1
+    assert answers.read_text() == "_commit: v0.1.0\nrefresh_cron: '*/0 * * * *'\n"  # untouched
+    # Every validator of copier.yml is one the update checks: a filter of validators.py.
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    validated = {q for q, spec in config.items() if isinstance(spec, dict) and "validator" in spec}
+    everything = {q: "\n" for q in validated} | {"owners": ["\n"]}
+    assert set(upgrades.refused_answers(everything)) == validated
+
+
+def test_help_texts_state_the_length_limits():
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    assert f"at most {validators.PACKAGE_NAME_MAX};" in config["package_name"]["help"]
+    assert f"at most {validators.OWNER_MAX} each" in config["owners"]["help"]

@@ -4,9 +4,15 @@ the rule, and nothing written."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import zoneinfo
 
 import pytest
 import yaml
+from copier import run_copy
+
+from copier_dagster import validators
 
 from helpers import BASE_ANSWERS, REPO, copier_cli, data_args
 
@@ -15,7 +21,17 @@ TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
 BAD_ANSWERS = [
     ({"package_name": "class"}, "package_name", "Python keyword"),
     ({"package_name": "my-pkg"}, "package_name", "start with a-z"),
-    ({"package_name": "dagster"}, "package_name", "shadows an imported module"),
+    ({"package_name": "dagster"}, "package_name", "shadows the module dagster"),
+    ({"package_name": "typing"}, "package_name", "shadows the module typing"),
+    ({"package_name": "yaml"}, "package_name", "shadows the module yaml"),
+    ({"project_name": "Acme " * 60}, "project_name", "at most 80 characters"),
+    ({"package_name": "a" * 33}, "package_name", "at most 32 characters"),
+    ({"author_name": "Jane\nDoe"}, "author_name", "must be one printable line"),
+    ({"description": "Two\nlines"}, "description", "must be one printable line"),
+    ({"refresh_cron": "0 2 * * *\n"}, "refresh_cron", "must be one printable line"),
+    ({"owners": '["jane@acme.solutions"]'}, "owners", "each must be team:<name>"),
+    ({"refresh_cron": "*/0 * * * *"}, "refresh_cron", "step must be >= 1"),
+    ({"refresh_cron": "0 2 30 2 *"}, "refresh_cron", "never runs: no February 30"),
     ({"package_name": "9lives"}, "package_name", "start with a-z"),
     ({"project_name": ""}, "project_name", "must not be empty"),
     ({"author_email": "not-an-email"}, "author_email", "must be name@example.com"),
@@ -44,6 +60,62 @@ def test_bad_answer_is_refused(template, tmp_path, answers, question, rule):
     last_line = result.stderr.strip().splitlines()[-1]
     assert question in last_line and rule in last_line, result.stderr[-2000:]
     assert not dst.exists()
+
+
+# The longest answers the questions accept, on combinations that together render every file.
+LONGEST = {
+    "project_name": "Ü" * validators.PROJECT_NAME_MAX,
+    "package_name": "customer_analytics_platform_pip1",
+    "description": "d" * 300,
+    "author_name": "A" * 100,
+    "author_email": "j" * 60 + "@example.com",
+    "owners": ["team:" + "t" * 59, "o" * 52 + "@example.com", "team:" + "u" * 59],
+    "timezone": max(sorted(zoneinfo.available_timezones()), key=len),
+    "refresh_cron": "0,15,30,45 1,3,5,7,9,11,13,15,17,19,21,23 1-31 * *",
+}
+LONGEST_COMBINATIONS = [
+    (["dlt", "sling", "dbt"], "declarative", "pythonic", "duckdb", "daily", "github", "none"),
+    (["dlt", "sling", "dbt"], "schedules", "components", "postgres", "weekly", "gitlab",
+     "docker-compose"),
+    ([], "sensors", "pythonic", "snowflake", "monthly", "none", "kubernetes"),
+    ([], "declarative", "components", "bigquery", "none", "github", "dagster-plus"),
+    (["dbt"], "schedules", "pythonic", "bigquery", "daily", "github", "none"),
+    (["dlt"], "sensors", "components", "postgres", "none", "github", "none"),
+    (["sling"], "declarative", "components", "snowflake", "weekly", "github", "none"),
+]  # fmt: skip
+
+
+def test_longest_answers_render_ruff_clean_code(template, tmp_path):
+    """Every length limit of the questions is where rendered code still fits ruff's 100 columns:
+    the longest accepted answers render code `ruff check` and `ruff format --check` pass."""
+    assert len(LONGEST["package_name"]) == validators.PACKAGE_NAME_MAX
+    assert len(LONGEST["refresh_cron"]) == validators.CRON_MAX
+    assert all(len(owner) == validators.OWNER_MAX for owner in LONGEST["owners"])
+    for i, (tools, style, integration, warehouse, partitioning, ci, deployment) in enumerate(
+        LONGEST_COMBINATIONS
+    ):
+        answers = {
+            **LONGEST, "etl_tools": tools, "automation_style": style,
+            "integration_style": integration, "warehouse": warehouse,
+            "partitioning": partitioning, "ci_provider": ci, "deployment": deployment,
+        }  # fmt: skip
+        run_copy(
+            str(template),
+            str(tmp_path / f"p{i}"),
+            data=answers,
+            defaults=True,
+            unsafe=True,
+            vcs_ref="HEAD",
+            quiet=True,
+        )  # fmt: skip  (raises if a validator refuses an answer)
+    for args in (["check", "--output-format", "concise"], ["format", "--check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *args, "--no-cache", "."],
+            cwd=tmp_path, capture_output=True, text=True,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout[-3000:]
+    package = tmp_path / "p0" / "src" / LONGEST["package_name"]
+    assert (package / "definitions.py").is_file()
 
 
 def test_every_question_has_help():

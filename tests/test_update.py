@@ -295,6 +295,25 @@ def test_unedited_update_equals_fresh_copy(history, tmp_path, answers):
     assert diff_files(files_of(project, LOCK_FILES), files_of(fresh, LOCK_FILES)) == []
 
 
+def test_an_answer_refused_now_stops_the_update(history, tmp_path):
+    """Copier replaces a recorded answer that its validator now refuses with the question's
+    default, silently with --defaults (here: the package renamed to acme_data). The first
+    migration stops the update instead, naming the answer and the fix; the project is untouched."""
+    template, previous, current = history
+    answers = {**BASE_ANSWERS, "package_name": "typing"}  # accepted before this release
+    project = render(template, previous, tmp_path / "updated", answers)
+    commit_all(project, "project from the template")
+    result = update(project, "--vcs-ref", current)
+    assert result.returncode != 0
+    assert (
+        "copier update stopped: this release refuses package_name: 'typing' (shadows the module "
+        "typing: rename); set package_name in .copier-answers.yml to a value it accepts, move "
+        "src/typing/ to that name and fix the imports, commit, and update again."
+    ) in result.stderr, result.stderr[-3000:]
+    assert git("status", "--porcelain", cwd=project) == ""
+    assert (project / "src" / "typing" / "definitions.py").is_file()
+
+
 # --- Acceptance 3: a conflict is reported by file name and the update fails --------------------
 
 

@@ -165,6 +165,7 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
         # The ETL tools as dg components (defs.yaml) instead of Python modules.
         "components": answers.get("integration_style") == "components",
         "loaders": sorted(set(loaders.values())),
+        "raw_loader": loaders,
         "loader_tables": {
             loader: [t for t, who in loaders.items() if who == loader]
             for loader in set(loaders.values())

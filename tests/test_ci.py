@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -69,6 +70,54 @@ def test_workflows_match_the_official_schema(rendered, provider, schema):
     assert len(files) == {"github": 2, "gitlab": 1}[provider] * len(DEPLOYMENTS)
     checked = run(BIN / "check-jsonschema", "--builtin-schema", schema, *files)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+BOT_CONFIGS = {"github": ".github/dependabot.yml", "gitlab": "renovate.json"}
+
+
+@pytest.mark.parametrize(
+    ("provider", "schema"), [("github", "vendor.dependabot"), ("gitlab", "vendor.renovate")]
+)
+def test_dependency_bot_config_matches_the_official_schema(rendered, provider, schema):
+    """Dependabot on GitHub, Renovate on GitLab (Dependabot is GitHub's only), validated
+    against the schemas SchemaStore publishes for them (vendored by check-jsonschema)."""
+    files = [p / BOT_CONFIGS[provider] for (ci, _), p in rendered.items() if ci == provider]
+    checked = run(BIN / "check-jsonschema", "--builtin-schema", schema, *files)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    for (ci, deployment), project in rendered.items():
+        for other, path in BOT_CONFIGS.items():
+            assert (project / path).is_file() is (ci == other), (ci, path)
+        if ci == "github":
+            config = yaml.safe_load((project / BOT_CONFIGS[ci]).read_text())
+            ecosystems = {u["package-ecosystem"] for u in config["updates"]}
+            expected = {"uv", "github-actions"}
+            expected |= {"docker"} if deployment != "none" else set()
+            expected |= {"docker-compose"} if deployment == "docker-compose" else set()
+            assert ecosystems == expected
+        elif ci == "gitlab":
+            config = json.loads((project / BOT_CONFIGS[ci]).read_text())
+            # Renovate's copier manager cannot load the template's extensions: the
+            # template-update job applies template releases instead.
+            assert config["copier"] == {"enabled": False}
+
+
+def test_ci_tests_the_lowest_and_the_highest_python(rendered):
+    """GitHub: a matrix over both ends of requires-python; GitLab: one job (and image) each."""
+    project = rendered["github", "none"]
+    requires = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    lowest, below = re.fullmatch(r">=(3\.\d+),<3\.(\d+)", requires["requires-python"]).groups()
+    versions = [lowest, f"3.{int(below) - 1}"]
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+    assert workflow["jobs"]["check"]["strategy"]["matrix"]["python"] == versions
+    assert "matrix.python" in workflow["jobs"]["check"]["env"]["UV_PYTHON"]
+    gitlab = yaml.safe_load((rendered["gitlab", "none"] / ".gitlab-ci.yml").read_text())
+    jobs = {name: job for name, job in gitlab.items() if name.startswith("check-python-")}
+    assert sorted(jobs) == [f"check-python-{v}" for v in versions]
+    for version in versions:
+        job = jobs[f"check-python-{version}"]
+        assert job["extends"] == ".check" and f"-python{version}-" in job["image"]
+        assert job["variables"]["UV_PYTHON"] == version
+    assert "uv run ty check" in gitlab[".check"]["script"]
 
 
 def test_github_workflows_pass_actionlint(rendered):

@@ -528,6 +528,41 @@ def test_backfill_from_dg_dev(project, tmp_path):
         assert rows == expected_by_country(day, next_day), day
 
 
+@defaults_only
+def test_pre_commit_passes_and_catches(project, tmp_path):
+    """The rendered pre-commit hooks pass on the fresh project and change nothing, with the
+    project's own tools and no hook repository to clone; on bad files they fix what they can
+    (whitespace, end of file) and fail on what they cannot (a type error)."""
+    env = {**CLEAN_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit")}
+    cwd = project["dir"]
+
+    def pre_commit(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["uv", "run", "pre-commit", "run", *args], cwd=cwd, env=env, capture_output=True,
+            text=True, timeout=300,
+        )  # fmt: skip
+
+    subprocess.run(["git", "add", "-A"], cwd=cwd, check=True)
+    clean = pre_commit("--all-files")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "ty check" in clean.stdout and "ruff check" in clean.stdout
+    assert subprocess.run(["git", "diff", "--exit-code"], cwd=cwd).returncode == 0
+
+    notes, bad = cwd / "notes.txt", cwd / "src/acme_data/scratch.py"
+    notes.write_text("trailing spaces   \nno newline at the end")
+    bad.write_text('COUNT: int = "three"\n')
+    try:
+        caught = pre_commit("--files", "notes.txt", "src/acme_data/scratch.py")
+        fixed = notes.read_text()
+    finally:
+        notes.unlink()
+        bad.unlink()
+    out = caught.stdout + caught.stderr
+    assert caught.returncode == 1, out
+    assert fixed == "trailing spaces\nno newline at the end\n"
+    assert "invalid-assignment" in out and "scratch.py" in out, out
+
+
 def graph_nodes(text: str) -> dict[str, str]:
     """The asset graph's nodes in the text of its page: asset name -> its checks' line."""
     return dict(re.findall(r"^(\w+)\nLatest event\n(?:.*\n)?Asset checks\n(.+)$", text, re.M))

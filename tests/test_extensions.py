@@ -377,6 +377,18 @@ def test_copier_offers_the_choices_of_the_template_code():
     assert tuple(deployment.DEPLOYMENT_PACKAGES) == choices.DEPLOYMENTS
 
 
+@pytest.mark.parametrize(
+    ("tools", "requires", "versions"),
+    [([], ">=3.11,<3.15", ["3.11", "3.14"]), (["dlt", "dbt"], ">=3.11,<3.14", ["3.11", "3.13"])],
+)
+def test_python_range_follows_the_chosen_packages(tools, requires, versions):
+    """From the lowest Python through the newest Dagster supports, capped by a chosen package
+    that stops earlier (dagster-dbt); CI tests both ends."""
+    derived = context.derive({"package_name": "acme", "etl_tools": tools})
+    assert derived["requires_python"] == requires
+    assert derived["python_versions"] == versions
+
+
 def test_update_stops_on_answers_refused_now(tmp_path):
     recorded = {
         "project_name": "Acme",

@@ -1,21 +1,25 @@
 """Render matrix: every combination of the choice questions, rendered in-process and checked
-statically. No install, no run: that is test_e2e.py."""
+statically, ty included (against one environment holding every pinned package). Nothing rendered
+is installed or run: that is test_e2e.py."""
 
 from __future__ import annotations
 
 import ast
 import itertools
+import json
 import os
 import re
 import subprocess
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.specifiers import SpecifierSet
 
-from copier_dagster import context
+from copier_dagster import context, warehouses
 
 from helpers import BASE_ANSWERS, REPO
 
@@ -68,8 +72,12 @@ STYLE_FILES = {
     "sensors": {"src/acme_data/defs/sensors.py", "tests/test_sensors.py"},
 }
 CI_FILES = {
-    "github": {".github/workflows/ci.yml", ".github/workflows/template-update.yml"},
-    "gitlab": {".gitlab-ci.yml"},
+    "github": {
+        ".github/workflows/ci.yml",
+        ".github/workflows/template-update.yml",
+        ".github/dependabot.yml",
+    },
+    "gitlab": {".gitlab-ci.yml", "renovate.json"},
 }
 DEPLOYMENT_FILES = {
     "docker-compose": {
@@ -282,6 +290,8 @@ def test_combination(
             tomllib.loads(text)
         elif name.endswith((".yml", ".yaml")):
             yaml.safe_load(text)
+        elif name.endswith(".json"):
+            json.loads(text)
 
     assert ruff_report == "", ruff_report  # ruff check and ruff format --check
 
@@ -481,3 +491,77 @@ def test_git_ignores_secrets_and_every_tools_output(copie, template, tools):
         cwd=project, capture_output=True, text=True,
     )  # fmt: skip
     assert checked.stdout.split() == ignored
+
+
+# --- Type check -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def typing_env(tmp_path_factory) -> Path:
+    """One environment with every package versions.toml pins, ty among them: the union of every
+    render's dependencies, on the lowest Python the projects support."""
+    venv = tmp_path_factory.mktemp("typing") / ".venv"
+    pins = context.pins()
+    dlt_extras = sorted(set().union(*map(warehouses.dlt_extras, warehouses.WAREHOUSES)))
+    requirements = [
+        context.requirement(name, dlt_extras if name == "dlt" else None)
+        for name in pins["packages"]
+    ]
+    for cmd in (
+        ["uv", "venv", "--quiet", "--python", pins["python"]["lowest"], str(venv)],
+        ["uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
+         *requirements],
+    ):  # fmt: skip
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+    return venv
+
+
+def python_files(project: Path) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (str(p.relative_to(project)), p.read_text())
+        for folder in ("src", "tests")
+        for p in sorted((project / folder).rglob("*.py"))
+    )
+
+
+def test_every_render_type_checks(matrix, typing_env):
+    """`ty check`, as the project's CI and pre-commit hook run it, passes on every render of the
+    matrix: once per distinct set of Python files (renders that differ only in CI, deployment
+    or other non-Python answers have the same code)."""
+    distinct: dict[tuple, str] = {}
+    for name, (project, _) in matrix.items():
+        distinct.setdefault(python_files(project), name)
+    ty = typing_env / "bin" / "ty"
+
+    def check(name: str) -> tuple[str, subprocess.CompletedProcess]:
+        cmd = [ty, "check", "--python", typing_env, "--output-format", "concise", "--no-progress"]
+        return name, subprocess.run(
+            cmd, cwd=matrix[name][0], capture_output=True, text=True, timeout=120
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(pool.map(check, distinct.values()))
+    failed = {n: r.stdout + r.stderr for n, r in results.items() if r.returncode != 0}
+    print(f"\nty checked {len(distinct)} distinct renders of the {len(matrix)}")
+    assert not failed, "\n\n".join(f"{n}:\n{out}" for n, out in failed.items())
+
+
+def test_python_range_matches_what_the_packages_declare(typing_env):
+    """versions.toml's Python range is the packages' own: Dagster supports both ends, and each
+    cap is the last version its package's Requires-Python allows."""
+    python = context.pins()["python"]
+    names = ["dagster", *python["newest"]]
+    script = (
+        "import importlib.metadata as m, json, sys\n"
+        "print(json.dumps({n: m.metadata(n)['Requires-Python'] for n in sys.argv[1:]}))"
+    )
+    out = subprocess.run(
+        [typing_env / "bin" / "python", "-c", script, *names], capture_output=True, text=True
+    )
+    declared = {name: SpecifierSet(spec) for name, spec in json.loads(out.stdout).items()}
+    assert python["lowest"] in declared["dagster"]
+    for name, newest in {"dagster": python["highest"], **python["newest"]}.items():
+        major, minor = newest.split(".")
+        assert newest in declared[name], (name, declared[name])
+        assert f"{major}.{int(minor) + 1}" not in declared[name], (name, declared[name])

@@ -60,7 +60,9 @@ TOOL_DEPENDENCIES = {
     "sling": ("dagster-sling", "sling", "sling-linux-amd64", "duckdb-cli"),
     "dbt": ("dagster-dbt", "dbt-core", "dbt-duckdb"),
 }
-DEV_DEPENDENCIES = ("dagster-dg-cli", "dagster-webserver", "pytest", "ruff")
+DEV_DEPENDENCIES = (
+    "dagster-dg-cli", "dagster-webserver", "pytest", "ruff", "ty", "pre-commit", "pre-commit-hooks"
+)  # fmt: skip
 RAW_TABLES = ("customers", "orders")
 
 
@@ -94,6 +96,20 @@ def dependency(package: str, extras: list[str] | None = None) -> dict[str, str]:
         "requirement": requirement(package, extras),
         "reason": pins()["reasons"].get(package, ""),
     }
+
+
+def python_versions(packages: set[str]) -> tuple[str, str]:
+    """The lowest and the highest Python a project with ``packages`` supports: versions.toml's
+    range, capped by the packages that stop at an older Python."""
+    python = pins()["python"]
+    caps = [python["newest"][p] for p in packages if p in python["newest"]]
+    highest = min([python["highest"], *caps], key=lambda v: tuple(map(int, v.split("."))))
+    return python["lowest"], highest
+
+
+def requires_python(lowest: str, highest: str) -> str:
+    major, minor = highest.split(".")
+    return f">={lowest},<{major}.{int(minor) + 1}"
 
 
 def raw_loaders(tools: set[str]) -> dict[str, str]:
@@ -136,10 +152,13 @@ def derive(answers: dict[str, Any]) -> dict[str, Any]:
         first_key = first_partition_key(partitioning, start)
     except ValueError:  # an invalid date being validated: nothing to derive yet
         first_key = None
+    pythons = python_versions(runtime | set(DEV_DEPENDENCIES))
     values = {
         "org": organization.current(),
         "sample_first_day": SAMPLE_FIRST_DAY,
-        "requires_python": pins()["requires-python"],
+        "requires_python": requires_python(*pythons),
+        # CI tests the lowest and the highest.
+        "python_versions": list(pythons),
         "dependencies": [dependency(p, extras.get(p)) for p in sorted(runtime)],
         "dev_dependencies": [dependency(p) for p in sorted(set(DEV_DEPENDENCIES) - deployed)],
         "tools": sorted(tools),

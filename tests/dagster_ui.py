@@ -66,7 +66,7 @@ ASSET_NODES = f"""
     kinds
     owners {{ ... on TeamAssetOwner {{ team }} ... on UserAssetOwner {{ email }} }}
     assetChecksOrError {{ ... on AssetChecks {{ checks {{ name description }} }} }}
-    latestMaterialization: assetMaterializations(limit: 1) {{ {METADATA} }}
+    assetMaterializations(limit: 2) {{ {METADATA} }}
     {METADATA}
   }}
 }}
@@ -106,14 +106,14 @@ class DagsterUI:
 
     def asset_nodes(self) -> dict[str, dict]:
         """Every asset as the UI shows it, by key (`a/b`): its definition's metadata, and the
-        metadata of its latest materialization under `latestMaterialization`, each by label."""
+        metadata of its last two materializations (newest first), each by label."""
         nodes = {}
         for node in self.query(ASSET_NODES)["assetNodes"]:
             node["metadata"] = {e.pop("label"): e for e in node.pop("metadataEntries")}
-            events = node.pop("latestMaterialization")
-            node["latestMaterialization"] = {
-                e.pop("label"): e for e in (events[0]["metadataEntries"] if events else [])
-            }
+            node["materializations"] = [
+                {e.pop("label"): e for e in event["metadataEntries"]}
+                for event in node.pop("assetMaterializations")
+            ]
             nodes["/".join(node["assetKey"]["path"])] = node
         return nodes
 

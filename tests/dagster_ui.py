@@ -41,6 +41,36 @@ query Runs($id: String!) {
   }
 }
 """
+METADATA = """
+  metadataEntries {
+    label
+    ... on TextMetadataEntry { text }
+    ... on IntMetadataEntry { intValue }
+    ... on TableSchemaMetadataEntry { schema { columns { name type } } }
+    ... on TableColumnLineageMetadataEntry { lineage { columnName } }
+    ... on CodeReferencesMetadataEntry {
+      codeReferences {
+        __typename
+        ... on LocalFileCodeReference { filePath }
+        ... on UrlCodeReference { url }
+      }
+    }
+  }
+"""
+ASSET_NODES = f"""
+{{
+  assetNodes {{
+    assetKey {{ path }}
+    description
+    groupName
+    kinds
+    owners {{ ... on TeamAssetOwner {{ team }} ... on UserAssetOwner {{ email }} }}
+    assetChecksOrError {{ ... on AssetChecks {{ checks {{ name description }} }} }}
+    assetMaterializations(limit: 2) {{ {METADATA} }}
+    {METADATA}
+  }}
+}}
+"""
 FINISHED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 
 
@@ -74,6 +104,19 @@ class DagsterUI:
                 return
             time.sleep(1)
         raise TimeoutError(f"dg dev did not answer within {timeout} s")
+
+    def asset_nodes(self) -> dict[str, dict]:
+        """Every asset as the UI shows it, by key (`a/b`): its definition's metadata, and the
+        metadata of its last two materializations (newest first), each by label."""
+        nodes = {}
+        for node in self.query(ASSET_NODES)["assetNodes"]:
+            node["metadata"] = {e.pop("label"): e for e in node.pop("metadataEntries")}
+            node["materializations"] = [
+                {e.pop("label"): e for e in event["metadataEntries"]}
+                for event in node.pop("assetMaterializations")
+            ]
+            nodes["/".join(node["assetKey"]["path"])] = node
+        return nodes
 
     def backfill(self, asset_keys: list[list[str]], partitions: list[str]) -> str:
         params = {

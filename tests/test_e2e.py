@@ -4,6 +4,7 @@ The numbers in the warehouse are checked against the sample data, computed here 
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import random
@@ -20,7 +21,15 @@ from copier_dagster import validators
 
 from dagster_browser import MISSING, binaries, chromium
 from dagster_ui import background, dg_dev
-from helpers import ALL_ASSETS, BASE_ANSWERS, CLEAN_ENV, copier_cli, data_args, expected_by_country
+from helpers import (
+    ALL_ASSETS,
+    BASE_ANSWERS,
+    CLEAN_ENV,
+    REPO,
+    copier_cli,
+    data_args,
+    expected_by_country,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -628,3 +637,83 @@ def test_ui_in_a_browser(project, tmp_path):
         page.screenshot("order-summary-partitions")
         page.open(f"{summary}?view=checks", "revenue_matches_fct_orders", "Passed")
         page.screenshot("order-summary-checks")
+
+
+GIT_URL = "https://github.com/acme/acme-data"
+GROUPS = {"raw": "ingest", "staging": "transform", "marts": "transform", "analytics": "analytics"}
+
+
+def landed(table: str) -> list[list[str]]:
+    """The sample file of a raw table, header first."""
+    with (REPO / "template/data/landing" / f"{table}.csv").open(newline="") as f:
+        return list(csv.reader(f))
+
+
+@pytest.mark.parametrize(
+    "project",
+    [{}, FULL_COMPONENTS],
+    indirect=True,
+    ids=["defaults", "components-dlt+sling+dbt"],
+)
+def test_dg_dev_shows_every_asset_documented(project, tmp_path):
+    """What the Dagster UI shows, read through `dg dev`'s GraphQL API: every asset with its
+    description, owners, kinds, group, table, columns and a link to its code in the git repository,
+    every check described; dbt's tables with row counts and column lineage after a run, and
+    without them after a run with the project's one setting turned off."""
+    home = tmp_path / "dagster_home"  # one instance for the runs and dg dev
+    home.mkdir()
+    shutil.copy(project["dir"] / "dagster.yaml", home)
+    env = {**CLEAN_ENV, "DAGSTER_HOME": str(home)}
+    (project["dir"] / "data" / "warehouse.duckdb").unlink(missing_ok=True)
+    launch = [".venv/bin/dg", "launch", "--assets"]
+    for cmd, variables in [
+        ([*launch, "*", "--partition", "2025-01-01"], {}),
+        ([*launch, "marts/fct_orders"], {"ACME_DATA_DBT_RUN_METADATA": "false"}),
+    ]:
+        launched = subprocess.run(
+            cmd, cwd=project["dir"], env={**env, **variables}, capture_output=True, text=True,
+            timeout=600,
+        )  # fmt: skip
+        assert launched.returncode == 0, launched.stderr[-3000:]
+
+    git = {"ACME_DATA_GIT_URL": GIT_URL, "ACME_DATA_GIT_BRANCH": "release"}
+    with dg_dev(project["dir"], {**env, **git}, tmp_path / "dg-dev.log") as ui:
+        assets = ui.asset_nodes()
+    assert sorted(assets) == sorted("/".join(key) for key in ALL_ASSETS)
+    checks = set()
+    for name, asset in assets.items():
+        assert asset["description"], name
+        assert asset["owners"] == [{"team": "data-eng"}], name
+        assert asset["groupName"] == GROUPS[name.split("/")[0]], name
+        assert "duckdb" in asset["kinds"] and len(asset["kinds"]) >= 2, name
+        metadata = asset["metadata"]
+        assert metadata["dagster/table_name"]["text"].endswith(name.replace("/", ".")), name
+        columns = metadata["dagster/column_schema"]["schema"]["columns"]
+        assert columns and all(column["name"] and column["type"] for column in columns), name
+        if name.startswith("raw/"):
+            header = landed(name.removeprefix("raw/"))[0]
+            assert columns == [{"name": column, "type": "text"} for column in header], name
+        references = metadata["dagster/code_references"]["codeReferences"]
+        assert references and {r["__typename"] for r in references} == {"UrlCodeReference"}
+        for reference in references:
+            path = reference["url"].removeprefix(f"{GIT_URL}/tree/release/").split("#L")[0]
+            assert (project["dir"] / path).is_file(), reference
+        for check in asset["assetChecksOrError"]["checks"]:
+            assert check["description"], (name, check["name"])
+            checks.add((name, check["name"]))
+    assert checks == CHECKS
+
+    completed = sum(orders for orders, _, _ in expected_by_country().values())
+    rows = {"marts/fct_orders": completed, "marts/dim_customers": len(landed("customers")) - 1}
+    # fct_orders, newest first: built again with the setting off, and in the whole graph.
+    off, on = assets["marts/fct_orders"]["materializations"]
+    assert off and not {"dagster/row_count", "dagster/column_lineage"} & set(off)
+    built = {"marts/fct_orders": on}
+    built |= {
+        n: assets[n]["materializations"][0] for n in ("marts/dim_customers", "staging/stg_orders")
+    }
+    for name, metadata in built.items():
+        assert metadata["dagster/column_schema"]["schema"]["columns"], name
+        assert metadata["dagster/column_lineage"]["lineage"], name
+        if name in rows:  # tables: dagster-dbt counts no rows of views (staging)
+            assert metadata["dagster/row_count"]["intValue"] == rows[name], name

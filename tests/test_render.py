@@ -452,8 +452,10 @@ def test_secret_scan_allows_references(line):
     assert not secret_values(line), line
 
 
-# Lines of Python under src/ (issue 12's budget for the defaults is 450: not met yet).
-SIZE_LIMITS = {"defaults": 495, "full components": 650}
+# Lines of Python under src/ (issue 12's budget for the defaults is 450: not met yet). Issue 14's
+# UI metadata (code references and their git links, column schemas, dbt run metadata and its
+# setting) added 72 lines to the defaults.
+SIZE_LIMITS = {"defaults": 567, "full components": 650}
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,9 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
             "adapter": "dbt-duckdb",
             "type": "duckdb",
             "fields": {"path": "DUCKDB_PROD_DATABASE"},
-            "values": {"threads": 1},
+            # keep_open: false (dbt-duckdb keeps the file open by default): dagster-dbt reads row
+            # counts and columns in the run's process, whose next steps open the file themselves.
+            "values": {"threads": 1, "keep_open": "false"},
         },
         "packages": {"base": (), "dlt": (), "sling": (), "dbt": ()},
     },

@@ -384,25 +384,51 @@ def test_check_defs_in_prod(project, tmp_path):
 
 
 @defaults_only
-def test_scaffolded_asset_loads(project):
-    new_asset = project["dir"] / "src/acme_data/defs/analytics/my_asset.py"
+def test_documented_changes_keep_the_project_green(project):
+    """The README's "Working on it" changes, made as it says: an asset, a schedule and a sensor
+    scaffolded by dg, a landed file made a raw table by RawCsvTable, a dbt model with its columns;
+    the lineage redrawn. The project's `dg check defs` and tests pass: the conventions every
+    asset follows are applied to the new ones (owners, automation, a link to their code)."""
+    root = project["dir"]
+    defs = root / "src/acme_data/defs"
+    models = root / "dbt/models/marts"
+    landed = root / "data/landing/new_source.csv"
+    added = [defs / "my_schedule.py", defs / "my_sensor.py", defs / "analytics/my_asset.py"]
+    added += [landed, models / "top_customers.sql", models / "top_customers.yml"]
+    readme = (root / "README.md").read_text()
     try:
-        run(
-            ["uv", "run", "dg", "scaffold", "defs", "dagster.asset", "analytics/my_asset.py"],
-            project["dir"],
-        )
-        assert new_asset.is_file()
-        # The project component is there in the pythonic style too.
-        scaffold_new_source(project["dir"])
-        run(["uv", "run", "dg", "check", "defs"], project["dir"])
-        listed = json.loads(
-            run(["uv", "run", "dg", "list", "defs", "--json"], project["dir"]).stdout
-        )
-        assert ["my_asset"] in [a["asset_key_parts"] for a in listed["assets"]]
-        assert_new_source_in(listed)
+        for kind, path in [("schedule", "my_schedule.py"), ("sensor", "my_sensor.py")]:
+            run(["uv", "run", "dg", "scaffold", "defs", f"dagster.{kind}", path], root)
+        run(["uv", "run", "dg", "scaffold", "defs", "dagster.asset", "analytics/my_asset.py"], root)
+        schedule = added[0].read_text()
+        selection = 'target=dg.AssetSelection.groups("analytics")'
+        added[0].write_text(schedule.replace('target="*"', selection))
+        landed.write_text("source_id,name\n1,first\n2,second\n")
+        scaffold_new_source(root)
+        added[4].write_text(TOP_CUSTOMERS_SQL)
+        added[5].write_text(TOP_CUSTOMERS_YML)
+        run(["uv", "run", "python", "scripts/lineage.py"], root)
+        diagram = (root / "README.md").read_text()
+        assert all(name in diagram for name in ["my_asset", "raw/new_source", "top_customers"])
+        run(["uv", "run", "dg", "check", "defs"], root)
+        run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"], root)
     finally:
-        new_asset.unlink(missing_ok=True)
-        shutil.rmtree(project["dir"] / "src/acme_data/defs/ingest/new_source", ignore_errors=True)
+        for path in added:
+            path.unlink(missing_ok=True)
+        shutil.rmtree(defs / "ingest/new_source", ignore_errors=True)
+        (root / "README.md").write_text(readme)
+
+
+TOP_CUSTOMERS_SQL = "select customer_id, revenue from {{ ref('dim_customers') }} limit 10\n"
+TOP_CUSTOMERS_YML = """models:
+  - name: top_customers
+    description: Ten customers and their revenue.
+    columns:
+      - name: customer_id
+        data_type: integer
+      - name: revenue
+        data_type: decimal(38, 2)
+"""
 
 
 TOP_CUSTOMERS = """import dagster as dg

@@ -144,7 +144,7 @@ def test_dependency_modules_are_reserved(project):
     )
     installed = json.loads(run([".venv/bin/python", "-c", script], project["dir"]).stdout)
     names = {n for n in installed if re.fullmatch(r"[a-z][a-z0-9_]*", n)} - {"acme_data"}
-    assert {"dagster", "dlt", "yaml", "pydantic"} <= names
+    assert {"dagster", "yaml", "pydantic"} <= names
     missing = sorted(names - validators.RESERVED_PACKAGE_NAMES)
     assert not missing, f"add to {validators.DEPENDENCY_MODULES_FILE.name}: {missing}"
 

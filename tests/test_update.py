@@ -139,7 +139,7 @@ def user_edits(project: Path) -> None:
         "- Ask #data-eng on Slack before changing a mart: dashboards read them.\n",
     )
     # A changed dependency.
-    insert_after(project / "pyproject.toml", '    "ruff==', '    "pytest-timeout>=2",\n')
+    insert_after(project / "pyproject.toml", '    "pytest==', '    "pytest-timeout>=2",\n')
     # A deleted example file.
     (project / ".env.example").unlink()
 
@@ -248,6 +248,8 @@ def assert_project_works(project: Path, *more: list[str]) -> None:
     runs the commands `more`."""
     for cmd in (
         ["uv", "sync", "--quiet"],
+        # The team added an asset: the README says to redraw the lineage diagram then.
+        ["uv", "run", "python", "scripts/lineage.py"],
         ["uv", "run", "dg", "check", "defs"],
         ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"],
         *more,

@@ -442,7 +442,9 @@ def test_your_own_dbt_project_replaces_the_sample(project, tmp_path):
         shutil.copy2(warehouse, tmp_path / "saved" / warehouse.name)
     try:
         # 1. The models, macros, seeds and snapshots replaced; dbt_project.yml with our profile.
-        profile = re.search(r"with `(profile: \w+)`", readme)[1]
+        named = re.search(r"with `(profile: \w+)`", readme)
+        assert named, "the README's dbt section says which profile your dbt_project.yml names"
+        profile = named[1]
         for folder in ("models", "macros"):
             shutil.rmtree(root / "dbt" / folder)
         for folder in ("models", "macros", "seeds", "snapshots"):
@@ -471,7 +473,9 @@ def test_your_own_dbt_project_replaces_the_sample(project, tmp_path):
         ) in failed.stdout, failed.stdout
         assert f"delete it (`{summary}`)" in readme
         (root / summary).unlink()
-        grep = re.search(r"`(grep -rlE '[^']+' tests/)`", readme)[1]
+        listing = re.search(r"`(grep -rlE '[^']+' tests/)`", readme)
+        assert listing, "the README's dbt section says how to find the sample's tests"
+        grep = listing[1]
         sample_tests = subprocess.run(grep, shell=True, cwd=root, capture_output=True, text=True)
         assert "tests/test_definitions.py" in sample_tests.stdout.split()
         for path in sample_tests.stdout.split():

@@ -82,10 +82,13 @@ def combination_id(answers: dict) -> str:
 FIRST_PARTITION = {"daily": "2025-01-01", "weekly": "2025-01-06", "monthly": "2025-01-01"}
 
 
-def run(cmd: list[str], project: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+def run(
+    cmd: list[str], project: Path, timeout: float = 600, env: dict | None = None
+) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        cmd, cwd=project, env=CLEAN_ENV, capture_output=True, text=True, timeout=timeout
-    )
+        cmd, cwd=project, env={**CLEAN_ENV, **(env or {})}, capture_output=True, text=True,
+        timeout=timeout,
+    )  # fmt: skip
     assert result.returncode == 0, (
         f"{' '.join(cmd)}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
     )
@@ -417,6 +420,113 @@ def test_documented_changes_keep_the_project_green(project):
             path.unlink(missing_ok=True)
         shutil.rmtree(defs / "ingest/new_source", ignore_errors=True)
         (root / "README.md").write_text(readme)
+
+
+SHOP_DBT = REPO / "tests" / "data" / "shop_dbt"
+
+
+@defaults_only
+def test_your_own_dbt_project_replaces_the_sample(project, tmp_path):
+    """The README's steps to bring one's own dbt project (tests/data/shop_dbt: a seed, marts in
+    two schemas, a snapshot, dbt's default generate_schema_name), followed as written: the
+    project's test names the asset still on a sample model and the file to delete; once it is
+    gone, the asset keys are the relations dbt writes, seeds and snapshots carry the project's
+    group, owners and automation, and a launch builds those relations."""
+    root = project["dir"]
+    readme = (root / "README.md").read_text()
+    saved = {name: tmp_path / "saved" / name for name in ("dbt", "tests", "src/acme_data/defs")}
+    for name, copy in saved.items():
+        shutil.copytree(root / name, copy, symlinks=True)
+    warehouse = root / "data" / "warehouse.duckdb"
+    if warehouse.exists():
+        shutil.copy2(warehouse, tmp_path / "saved" / warehouse.name)
+    try:
+        # 1. The models, macros, seeds and snapshots replaced; dbt_project.yml with our profile.
+        named = re.search(r"with `(profile: \w+)`", readme)
+        assert named, "the README's dbt section says which profile your dbt_project.yml names"
+        profile = named[1]
+        for folder in ("models", "macros"):
+            shutil.rmtree(root / "dbt" / folder)
+        for folder in ("models", "macros", "seeds", "snapshots"):
+            shutil.copytree(SHOP_DBT / folder, root / "dbt" / folder)
+        ours = (SHOP_DBT / "dbt_project.yml").read_text()
+        (root / "dbt/dbt_project.yml").write_text(re.sub(r"profile: \w+", profile, ours))
+        # 3. The project's test names what still depends on a sample model, and the fix.
+        lineage = [
+            "uv",
+            "run",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_definitions.py",
+        ]
+        failed = subprocess.run(
+            [*lineage, "-k", "lineage_is_one_joined_graph"],
+            cwd=root, env=CLEAN_ENV, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert failed.returncode == 1, failed.stdout
+        summary = "src/acme_data/defs/analytics/summary.py"
+        assert (
+            "analytics/order_summary depends on marts/fct_orders, which nothing builds: point its"
+            f" deps at your asset, or delete {summary} and its tests"
+        ) in failed.stdout, failed.stdout
+        assert f"delete it (`{summary}`)" in readme
+        (root / summary).unlink()
+        listing = re.search(r"`(grep -rlE '[^']+' tests/)`", readme)
+        assert listing, "the README's dbt section says how to find the sample's tests"
+        grep = listing[1]
+        sample_tests = subprocess.run(grep, shell=True, cwd=root, capture_output=True, text=True)
+        assert "tests/test_definitions.py" in sample_tests.stdout.split()
+        for path in sample_tests.stdout.split():
+            (root / path).unlink()
+        # 4. The definitions load; every dbt asset is keyed by its relation.
+        listed = json.loads(run(["uv", "run", "dg", "list", "defs", "--json"], root).stdout)
+        assets = {asset["asset_key"]: asset for asset in listed["assets"]}
+        dbt_assets = {key: asset for key, asset in assets.items() if "dbt" in asset["kinds"]}
+        assert set(dbt_assets) == {
+            "main_staging/shop_customers", "main_staging/shop_orders",
+            "main_reference/country_regions", "main_history/customer_countries",
+            "main_finance/revenue_by_region", "main_reporting/region_share",
+        }  # fmt: skip
+        assert set(assets) - set(dbt_assets) == {"raw/customers", "raw/orders"}
+        assert assets["main_staging/shop_orders"]["dependency_keys"] == ["raw/orders"]
+        assert (
+            "main_reference/country_regions"
+            in (assets["main_finance/revenue_by_region"]["dependency_keys"])
+        )
+        for key, asset in dbt_assets.items():
+            assert asset["group_name"] == "transform", key
+            assert asset["owners"] == assets["raw/orders"]["owners"] != [], key
+            assert asset["automation_condition"]["label"] == "eager", key
+        # The relations exist where the keys say, with the numbers of the landed files.
+        warehouse.unlink(missing_ok=True)
+        no_metadata = {"ACME_DATA_DBT_RUN_METADATA": "false"}  # a few queries fewer
+        run(["uv", "run", "dg", "launch", "--assets", "*"], root, env=no_metadata)
+        relations = query_warehouse(
+            root,
+            "SELECT table_schema || '/' || table_name FROM information_schema.tables"
+            " WHERE table_schema LIKE 'main_%'",
+        )
+        assert {row[0] for row in relations} == set(dbt_assets)
+        with (SHOP_DBT / "seeds/country_regions.csv").open() as f:
+            region = {row["country_code"]: row["region"] for row in csv.DictReader(f)}
+        expected: dict[str, list] = {}
+        for country, (orders, _, revenue) in expected_by_country().items():
+            totals = expected.setdefault(region[country], [0, Decimal(0)])
+            totals[0] += orders
+            totals[1] += Decimal(revenue)
+        built = query_warehouse(
+            root, "SELECT region, orders, revenue FROM main_finance.revenue_by_region"
+        )
+        assert {row[0]: [row[1], Decimal(row[2])] for row in built} == expected
+    finally:
+        for name, copy in saved.items():
+            shutil.rmtree(root / name)
+            shutil.copytree(copy, root / name, symlinks=True)
+        warehouse.unlink(missing_ok=True)
+        if (tmp_path / "saved" / warehouse.name).exists():
+            shutil.copy2(tmp_path / "saved" / warehouse.name, warehouse)
 
 
 TOP_CUSTOMERS_SQL = "select customer_id, revenue from {{ ref('dim_customers') }} limit 10\n"

@@ -1,0 +1,6 @@
+select
+    cast(order_id as integer) as order_id,
+    cast(customer_id as integer) as customer_id,
+    lower(trim(status)) as status,
+    cast(amount as decimal(12, 2)) as amount
+from {{ source('raw', 'orders') }}

@@ -442,31 +442,37 @@ def test_a_project_without_the_sample_is_a_working_skeleton(project):
     assert [name for name in sample if (package / name).exists()] == []
     assert not (root / "tests/sample_data.py").exists()
     assert not (root / "tests/test_pipeline.py").exists()
-    for command in (["ruff", "check"], ["ruff", "format", "--check"], ["dg", "check", "defs"]):
-        run(["uv", "run", *command], root)
-    pytest_cmd = ["uv", "run", "pytest", "-v", "-p", "no:cacheprovider"]
+    # The project's own tools, without `uv run`'s check of the environment before each.
+    ruff, dg, python = (str(root / ".venv/bin" / name) for name in ("ruff", "dg", "python"))
+    for command in ([ruff, "check"], [ruff, "format", "--check"], [dg, "check", "defs"]):
+        run(command, root)
+    pytest_cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     empty = run(pytest_cmd, root).stdout
     # The conventions' tests, on the empty graph: all run, none skipped.
-    assert re.fullmatch(r"=+ \d+ passed in .* =+", empty.splitlines()[-1]), empty
+    assert re.fullmatch(r"\d+ passed in .*", empty.splitlines()[-1]), empty
 
-    run(["uv", "run", "dg", "scaffold", "defs", "dagster.asset", "analytics/my_asset.py"], root)
+    run([dg, "scaffold", "defs", "dagster.asset", "analytics/my_asset.py"], root)
     (root / "data/landing/shipments.csv").write_text("shipment_id,carrier\n1,post\n2,rail\n")
     run(
-        ["uv", "run", "dg", "scaffold", "defs", "acme_data.components.RawCsvTable",
+        [dg, "scaffold", "defs", "acme_data.components.RawCsvTable",
          "ingest/shipments", "--key", "shipment_id"],
         root,
     )  # fmt: skip
-    run(["uv", "run", "python", "scripts/lineage.py"], root)
+    run([python, "scripts/lineage.py"], root)
     readme = (root / "README.md").read_text()
     diagram = readme.split("```mermaid\n")[1].split("```")[0]
     nodes = set(re.findall(r'\["([^"<]+)', diagram))
     assert nodes == {"my_asset", "raw/shipments"}, diagram
-    run(["uv", "run", "dg", "check", "defs"], root)
+    # `dg check defs` beside the tests (neither writes what the other reads: the manifest of the
+    # dbt project is fresh), which now run over these assets: owners, code, the table's columns.
+    check = subprocess.Popen(
+        [dg, "check", "defs"], cwd=root, env=CLEAN_ENV, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
     grown = run(pytest_cmd, root).stdout
-    # The conventions' tests saw the new assets: owners, code, the raw table's columns.
-    for test in ("test_every_asset_has_the_owners", "test_every_asset_shows_its_columns_and_code"):
-        assert re.search(rf"{test} PASSED", grown), grown
-    assert re.fullmatch(r"=+ \d+ passed in .* =+", grown.splitlines()[-1]), grown
+    checked = check.communicate(timeout=600)[0]
+    assert check.returncode == 0 and "All definitions loaded successfully" in checked, checked
+    assert re.fullmatch(r"\d+ passed in .*", grown.splitlines()[-1]), grown
 
 
 TOP_CUSTOMERS_SQL = "select customer_id, revenue from {{ ref('dim_customers') }} limit 10\n"

@@ -74,8 +74,12 @@ def combination_id(answers: dict) -> str:
     if not answers:
         return "defaults"
     return "-".join(
-        "+".join(value) or "no-tools" if isinstance(value, list) else value
-        for value in answers.values()
+        "+".join(value) or "no-tools"
+        if isinstance(value, list)
+        else (key if value else f"no-{key}")
+        if isinstance(value, bool)
+        else value
+        for key, value in answers.items()
     )
 
 
@@ -527,6 +531,58 @@ def test_your_own_dbt_project_replaces_the_sample(project, tmp_path):
         warehouse.unlink(missing_ok=True)
         if (tmp_path / "saved" / warehouse.name).exists():
             shutil.copy2(tmp_path / "saved" / warehouse.name, warehouse)
+
+
+# Started without the sample: defaults otherwise. Not in COMBINATIONS, whose tests check the
+# sample's numbers; this project gets the one test below.
+NO_SAMPLE = {"sample": False}
+
+
+@pytest.mark.parametrize("project", [NO_SAMPLE], indirect=True, ids=["no-sample"])
+def test_a_project_without_the_sample_is_a_working_skeleton(project):
+    """No sample data, asset or test of sample numbers; lint, `dg check defs` and the tests of
+    the conventions pass on the empty graph; then the README's "Working on it" steps (an asset
+    scaffolded by dg, a landed file made a raw table by RawCsvTable, the lineage redrawn) give a
+    graph of exactly those assets, which passes `dg check defs` and the same tests."""
+    root = project["dir"]
+    package = root / "src/acme_data"
+    assert [p.name for p in (root / "data/landing").iterdir()] == ["README.md"]
+    assert not list((root / "dbt/models").rglob("*.*"))
+    sample = ["defs/analytics/summary.py", "defs/ingest/checks.py", "defs/ingest/dlt_pipeline.py"]
+    assert [name for name in sample if (package / name).exists()] == []
+    assert not (root / "tests/sample_data.py").exists()
+    assert not (root / "tests/test_pipeline.py").exists()
+    # The project's own tools, without `uv run`'s check of the environment before each.
+    ruff, dg, python = (str(root / ".venv/bin" / name) for name in ("ruff", "dg", "python"))
+    for command in ([ruff, "check"], [ruff, "format", "--check"], [dg, "check", "defs"]):
+        run(command, root)
+    pytest_cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    empty = run(pytest_cmd, root).stdout
+    # The conventions' tests, on the empty graph: all run, none skipped.
+    assert re.fullmatch(r"\d+ passed in .*", empty.splitlines()[-1]), empty
+
+    run([dg, "scaffold", "defs", "dagster.asset", "analytics/my_asset.py"], root)
+    (root / "data/landing/shipments.csv").write_text("shipment_id,carrier\n1,post\n2,rail\n")
+    run(
+        [dg, "scaffold", "defs", "acme_data.components.RawCsvTable",
+         "ingest/shipments", "--key", "shipment_id"],
+        root,
+    )  # fmt: skip
+    run([python, "scripts/lineage.py"], root)
+    readme = (root / "README.md").read_text()
+    diagram = readme.split("```mermaid\n")[1].split("```")[0]
+    nodes = set(re.findall(r'\["([^"<]+)', diagram))
+    assert nodes == {"my_asset", "raw/shipments"}, diagram
+    # `dg check defs` beside the tests (neither writes what the other reads: the manifest of the
+    # dbt project is fresh), which now run over these assets: owners, code, the table's columns.
+    check = subprocess.Popen(
+        [dg, "check", "defs"], cwd=root, env=CLEAN_ENV, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    grown = run(pytest_cmd, root).stdout
+    checked = check.communicate(timeout=600)[0]
+    assert check.returncode == 0 and "All definitions loaded successfully" in checked, checked
+    assert re.fullmatch(r"\d+ passed in .*", grown.splitlines()[-1]), grown
 
 
 TOP_CUSTOMERS_SQL = "select customer_id, revenue from {{ ref('dim_customers') }} limit 10\n"

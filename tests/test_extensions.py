@@ -290,8 +290,11 @@ def test_older_projects_keep_their_behaviour_on_update(tmp_path):
         "etl_tools": [],
         "warehouse": "duckdb",
         "integration_style": "pythonic",
+        "sample": True,
     }
-    assert upgrades.answers_added_since("0.2.0") == {}
+    # A project made before the sample question keeps its sample, whatever the new default.
+    assert upgrades.answers_added_since("0.2.0") == {"sample": True}
+    assert upgrades.answers_added_since("0.3.0") == {}
     answers = tmp_path / ".copier-answers.yml"
     answers.write_text("_commit: v0.1.0\nproject_name: X\n")
     assert upgrades.main(tmp_path, "0.1.0") == 0
@@ -299,6 +302,9 @@ def test_older_projects_keep_their_behaviour_on_update(tmp_path):
     answers.write_text("_commit: v0.1.0\netl_tools:\n- dbt\n")
     upgrades.main(tmp_path, "0.1.0")
     assert answers.read_text().count("etl_tools") == 1
+    answers.write_text("_commit: v0.2.0\nproject_name: X\n")
+    assert upgrades.main(tmp_path, "0.2.0") == 0
+    assert yaml.safe_load(answers.read_text())["sample"] is True
 
 
 def test_derive_copes_with_partial_answers():

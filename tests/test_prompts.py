@@ -57,6 +57,7 @@ SESSION: dict[str, list[tuple[str, str | None]]] = {
         (CLEAR + "[team:data-eng]" + ENTER, None),
     ],
     "etl_tools": [(ENTER, None)],
+    "sample": [(ENTER, None)],
     "warehouse": [(ENTER, None)],
     "integration_style": [(ENTER, None)],
     "automation_style": [(ENTER, None)],

@@ -341,6 +341,11 @@ RENDERS += [
     if (["dbt", "dlt", "sling"], integration, warehouse)
     not in [(r["etl_tools"], r["integration_style"], r["warehouse"]) for r in RENDERS]
 ]
+# Without the sample: every tool in both styles (the tests of the conventions change).
+RENDERS += [
+    {**answers(n, ["dbt", "dlt", "sling"], integration, "duckdb"), "sample": False}
+    for n, integration in enumerate(INTEGRATIONS)
+]
 
 
 def test_renders_cover_every_answer():
@@ -361,7 +366,9 @@ def rendered(copie_session, template) -> dict[str, Path]:
         result = copie_session.copy(extra_answers={**BASE_ANSWERS, **render}, template_dir=template)
         assert result.exit_code == 0, result.exception
         tools = "+".join(render["etl_tools"]) or "no-tools"
-        name = "-".join([tools, *(render[key] for key in list(render)[1:])])
+        name = "-".join(
+            [tools, *(render[k] if k != "sample" else "no-sample" for k in list(render)[1:])]
+        )
         assert name not in projects, name
         projects[name] = result.project_dir
     return projects

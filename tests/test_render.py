@@ -65,6 +65,20 @@ MATRIX += [
     (["dbt", "dlt", "sling"], "declarative", "daily", "github", "none", warehouse, "components")
     for warehouse in WAREHOUSES[1:]
 ]
+# Without the sample: all of the above with it, then a few without, covering every automation
+# style, both integration styles, no tool and every tool.
+MATRIX = [(*combination, True) for combination in MATRIX]
+MATRIX += [
+    (tools, style, part, "github", "none", warehouse, integration, False)
+    for tools, style, part, warehouse, integration in [
+        (["dbt", "dlt"], "declarative", "daily", "duckdb", "pythonic"),
+        ([], "schedules", "weekly", "duckdb", "pythonic"),
+        (["dlt", "sling"], "sensors", "monthly", "duckdb", "pythonic"),
+        (["dbt", "dlt", "sling"], "schedules", "none", "postgres", "pythonic"),
+        (["dbt", "dlt", "sling"], "declarative", "daily", "duckdb", "components"),
+        (["sling"], "sensors", "none", "snowflake", "components"),
+    ]
+]
 
 STYLE_FILES = {
     "declarative": {"src/acme_data/defs/automation.py", "tests/test_automation.py"},
@@ -161,26 +175,42 @@ def test_template_repository_is_ruff_clean():
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def tool_files(tools: list[str], integration: str = "pythonic") -> dict[str, bool]:
+def tool_files(
+    tools: list[str], integration: str = "pythonic", sample: bool = True
+) -> dict[str, bool]:
     """Which tool-specific files a project with `tools` must have (True) or must not (False)."""
     ingest = "src/acme_data/defs/ingest/"
     transform = "src/acme_data/defs/transform/"
     components = "src/acme_data/components/"
     pythonic = integration == "pythonic"
     return {
-        ingest + "dlt_pipeline.py": "dlt" in tools and pythonic,
-        ingest + "sling_replication.py": "sling" in tools and pythonic,
-        ingest + "files.py": not {"dlt", "sling"} & set(tools),
+        # The sample's data, assets and the tests of its numbers.
+        "data/landing/customers.csv": sample,
+        "data/landing/orders.csv": sample,
+        "data/landing/README.md": not sample,
+        ingest + "checks.py": sample,
+        "src/acme_data/defs/analytics/summary.py": sample,
+        "dbt/models/staging/sources.yml": sample and "dbt" in tools,
+        "dbt/models/marts/fct_orders.sql": sample and "dbt" in tools,
+        "tests/sample_data.py": sample,
+        "tests/test_pipeline.py": sample,
+        "tests/test_assets.py": sample,
+        "tests/test_integration.py": sample,
+        # Each tool's wiring stays without the sample: resources, the dbt project, components.
+        ingest + "dlt_pipeline.py": sample and "dlt" in tools and pythonic,
+        ingest + "sling_replication.py": sample and "sling" in tools and pythonic,
+        ingest + "files.py": sample and not {"dlt", "sling"} & set(tools),
         transform + "dbt_models.py": "dbt" in tools and pythonic,
-        transform + "models.py": "dbt" not in tools,
+        transform + "models.py": sample and "dbt" not in tools,
         "dbt/dbt_project.yml": "dbt" in tools,
         "dbt/profiles.yml": "dbt" in tools,
+        "dbt/macros/generate_schema_name.sql": "dbt" in tools,
         # The components style: a defs.yaml per tool and the project's subclasses they use.
-        ingest + "dlt_pipeline/defs.yaml": "dlt" in tools and not pythonic,
-        ingest + "dlt_pipeline/loads.py": "dlt" in tools and not pythonic,
+        ingest + "dlt_pipeline/defs.yaml": sample and "dlt" in tools and not pythonic,
+        ingest + "dlt_pipeline/loads.py": sample and "dlt" in tools and not pythonic,
         components + "dlt_loads.py": "dlt" in tools and not pythonic,
-        ingest + "sling_replication/defs.yaml": "sling" in tools and not pythonic,
-        ingest + "sling_replication/replication.yaml": "sling" in tools and not pythonic,
+        ingest + "sling_replication/defs.yaml": sample and "sling" in tools and not pythonic,
+        ingest + "sling_replication/replication.yaml": sample and "sling" in tools and not pythonic,
         transform + "dbt_models/defs.yaml": "dbt" in tools and not pythonic,
         "src/acme_data/defs/template_vars.py": bool(tools) and not pythonic,
         # Stock components, no subclass; template vars live in defs/, never in components/.
@@ -216,7 +246,10 @@ TOOL_PACKAGES = {
 }
 
 
-IDS = [f"{'+'.join(t) or 'no-tools'}-{s}-{p}-{c}-{d}-{w}-{i}" for t, s, p, c, d, w, i in MATRIX]
+IDS = [
+    f"{'+'.join(t) or 'no-tools'}-{s}-{p}-{c}-{d}-{w}-{i}{'' if sample else '-no-sample'}"
+    for t, s, p, c, d, w, i, sample in MATRIX
+]
 
 
 @pytest.fixture(scope="module")
@@ -224,13 +257,13 @@ def matrix(copie_session, template) -> dict[str, tuple[Path, str]]:
     """Every combination rendered once, then linted with one ruff run over all of them (each
     project's pyproject configures ruff for its files): id -> (project, what ruff reported)."""
     projects = {}
-    for name, (tools, style, partitioning, ci, deployment, warehouse, integration) in zip(
+    for name, (tools, style, partitioning, ci, deployment, warehouse, integration, sample) in zip(
         IDS, MATRIX, strict=True
     ):
         result = render(
             copie_session, template, etl_tools=tools, automation_style=style,
             partitioning=partitioning, ci_provider=ci, deployment=deployment, warehouse=warehouse,
-            integration_style=integration,
+            integration_style=integration, sample=sample,
         )  # fmt: skip
         projects[name] = result.project_dir
     root = Path(os.path.commonpath(list(projects.values())))
@@ -245,17 +278,17 @@ def matrix(copie_session, template) -> dict[str, tuple[Path, str]]:
 
 
 @pytest.mark.parametrize(
-    ("tools", "style", "partitioning", "ci", "deployment", "warehouse", "integration"),
+    ("tools", "style", "partitioning", "ci", "deployment", "warehouse", "integration", "sample"),
     MATRIX,
     ids=IDS,
 )
 def test_combination(
-    matrix, request, tools, style, partitioning, ci, deployment, warehouse, integration
+    matrix, request, tools, style, partitioning, ci, deployment, warehouse, integration, sample
 ):
     project, ruff_report = matrix[request.node.callspec.id]
     files = files_of(project)
 
-    for path, present in tool_files(tools, integration).items():
+    for path, present in tool_files(tools, integration, sample).items():
         assert (path in files) is present, path
     assert not any(name.startswith("dbt/") for name in files) or "dbt" in tools
     for other, paths in CI_FILES.items():
@@ -300,7 +333,7 @@ def test_combination(
     expected = {
         "_commit", "_src_path", "project_name", "package_name", "description", "author_name",
         "author_email", "owners", "etl_tools", "automation_style", "partitioning", "timezone",
-        "ci_provider", "deployment", "warehouse", "integration_style",
+        "ci_provider", "deployment", "warehouse", "integration_style", "sample",
     }  # fmt: skip
     if partitioning != "none":
         expected.add("partition_start")
@@ -312,6 +345,7 @@ def test_combination(
     assert answers["ci_provider"] == ci and answers["deployment"] == deployment
     assert answers["warehouse"] == warehouse
     assert answers["integration_style"] == integration
+    assert answers["sample"] is sample
 
     # The README says how to run it where it was chosen to run, and which secrets to create.
     readme = files["README.md"].read_text()

@@ -293,6 +293,10 @@ def test_unedited_update_equals_fresh_copy(history, tmp_path, answers):
     commit_all(project, "project from the template")
     result = update(project, "--vcs-ref", current)
     assert result.returncode == 0, result.stderr[-3000:]
+    # New questions get the answer that keeps the project as it was (e.g. `sample: true`), not
+    # the question's default, which an organization may have changed.
+    for question, value in added_since(previous).items():
+        assert f"{question!r}: {value!r}" in result.stderr, result.stderr[-3000:]
     fresh = render(template, current, tmp_path / "fresh", {**answers, **added_since(previous)})
     assert diff_files(files_of(project, LOCK_FILES), files_of(fresh, LOCK_FILES)) == []
 

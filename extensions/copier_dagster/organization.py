@@ -30,6 +30,7 @@ UPSTREAM: dict[str, dict[str, Any]] = {
         "automation_style": "declarative",
         "partitioning": "daily",
         "timezone": "UTC",
+        "sample": True,
     },
     "naming": {
         "package_prefix": "",

@@ -19,6 +19,8 @@ from pathlib import Path
 # release -> answers that keep a project made before it rendering as it did.
 ANSWERS_FOR_OLDER_PROJECTS: dict[str, dict[str, object]] = {
     "0.2.0": {"etl_tools": [], "warehouse": "duckdb", "integration_style": "pythonic"},
+    # Projects made before 0.3.0 have the sample data and assets.
+    "0.3.0": {"sample": True},
 }
 
 

@@ -37,15 +37,19 @@ CLEAN_ENV = {
 }
 
 
+def sample_file(name: str) -> Path:
+    """A sample landed file as the template holds it (rendered only with the sample)."""
+    return REPO / "template" / "data" / "landing" / f"{{% if sample %}}{name}{{% endif %}}"
+
+
 def expected_by_country(start: str = "", end: str = "~") -> dict[str, list]:
     """Completed orders, distinct customers and revenue per country from the sample CSV files."""
-    landing = REPO / "template" / "data" / "landing"
-    with (landing / "customers.csv").open() as f:
+    with sample_file("customers.csv").open() as f:
         country = {
             r["customer_id"].strip(): r["country"].strip().upper() for r in csv.DictReader(f)
         }
     totals: dict[str, list] = defaultdict(lambda: [0, set(), Decimal(0)])
-    with (landing / "orders.csv").open() as f:
+    with sample_file("orders.csv").open() as f:
         for r in csv.DictReader(f):
             if r["status"].strip().lower() == "completed" and start <= r["order_date"] < end:
                 row = totals[country[r["customer_id"]]]

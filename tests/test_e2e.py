@@ -29,6 +29,7 @@ from helpers import (
     copier_cli,
     data_args,
     expected_by_country,
+    sample_file,
 )
 
 pytestmark = pytest.mark.e2e
@@ -837,7 +838,7 @@ GROUPS = {"raw": "ingest", "staging": "transform", "marts": "transform", "analyt
 
 def landed(table: str) -> list[list[str]]:
     """The sample file of a raw table, header first."""
-    with (REPO / "template/data/landing" / f"{table}.csv").open(newline="") as f:
+    with sample_file(f"{table}.csv").open(newline="") as f:
         return list(csv.reader(f))
 
 

@@ -425,8 +425,8 @@ def test_no_release_drops_an_edited_file(history, tmp_path, answers):
     assert lost_edits(template, previous, current, answers, tmp_path) == []
 
 
-MODELS = "template/src/{{ package_name }}/defs/ingest/checks.py"
-RENAMED = "template/src/{{ package_name }}/defs/ingest/raw_checks.py"
+MODELS = "template/src/{{ package_name }}/defs/ingest/{% if sample %}checks.py{% endif %}"
+RENAMED = "template/src/{{ package_name }}/defs/ingest/{% if sample %}raw_checks.py{% endif %}"
 RENAME_MIGRATION = """\
   - version: {tag}
     when: "{{{{ _stage == 'before' }}}}"

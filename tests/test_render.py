@@ -488,8 +488,10 @@ def test_secret_scan_allows_references(line):
 
 # Lines of Python under src/ (issue 12's budget for the defaults is 450: not met yet). Issue 14's
 # UI metadata (code references and their git links, column schemas, dbt run metadata and its
-# setting) added 72 lines to the defaults.
-SIZE_LIMITS = {"defaults": 585, "full components": 650}
+# setting) added 72 lines to the defaults. Changing answers on a project that has run (issue 13,
+# point 4) added 35: loaders that take over another tool's raw table (dlt's 19, in warehouse.py),
+# the summary's `period` column and its rebuild when partitions come or go.
+SIZE_LIMITS = {"defaults": 620, "full components": 652}
 
 
 @pytest.mark.parametrize(

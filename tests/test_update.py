@@ -583,8 +583,8 @@ def test_adding_sling_then_removing_dbt_follows_the_answers(tool_changes):
 # tool's tables and goes; dbt's staging views become plain-SQL tables and back; every automation
 # style and partitioning (daily, weekly, monthly, none) follows another.
 SWITCHES = {
-    "dlt-sling-dlt": [
-        ({}, "2025-01-01"),  # dlt + dbt, declarative, daily
+    "dlt-sling-dlt": [  # in the components style; the other chain in the Pythonic one
+        ({"integration_style": "components"}, "2025-01-01"),  # dlt + dbt, declarative, daily
         ({"etl_tools": ["sling"], "automation_style": "schedules", "partitioning": "weekly"},
          "2025-01-06"),
         ({"etl_tools": ["dlt", "dbt"], "automation_style": "sensors", "partitioning": "none"},

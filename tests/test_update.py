@@ -589,14 +589,19 @@ SWITCHES = {
          None),
     ],
     "python-dlt-python": [
-        ({"etl_tools": [], "partitioning": "monthly"}, "2025-01-01"),
-        ({"etl_tools": ["dlt"], "automation_style": "schedules", "partitioning": "daily"},
+        ({"etl_tools": [], "partitioning": "none"}, None),
+        ({"etl_tools": ["dlt"], "automation_style": "schedules", "partitioning": "monthly"},
          "2025-01-01"),
-        ({"etl_tools": ["dbt"], "partitioning": "weekly"}, "2025-01-06"),
+        ({"etl_tools": ["dbt"], "partitioning": "daily"}, "2025-01-02"),
     ],
 }  # fmt: skip
-PARTITION_END = {"2025-01-01": {"daily": "2025-01-02", "monthly": "2025-02-01"},
-                 "2025-01-06": {"weekly": "2025-01-13"}}  # fmt: skip
+# (partition, partitioning) -> the day after the partition's last.
+PARTITION_END = {
+    ("2025-01-01", "daily"): "2025-01-02",
+    ("2025-01-02", "daily"): "2025-01-03",
+    ("2025-01-06", "weekly"): "2025-01-13",
+    ("2025-01-01", "monthly"): "2025-02-01",
+}
 
 
 COLUMNS = (
@@ -654,7 +659,7 @@ def assert_warehouse_follows(project: Path, answers: dict, partition: str | None
     partitioning = answers.get("partitioning", "daily")
     if partition:  # rows of this partition only, none of another partitioning's
         assert {row[names.index("period_start")] for row in summary} == {partition}
-        expected = expected_by_country(partition, PARTITION_END[partition][partitioning])
+        expected = expected_by_country(partition, PARTITION_END[partition, partitioning])
     else:
         assert names[0] == "country"
         expected = expected_by_country()

@@ -680,6 +680,112 @@ def test_a_failing_asset_leaves_the_warehouse_to_the_other_steps(project):
     assert {"dlt_landing", "dbt_models", "analytics__order_summary"} <= succeeded
 
 
+BAD_RUNS = '''"""Every asset run in-process, on the landed files as they are, then once per bad
+file (name, text) of the JSON on stdin; each run's outcome and the rows of every table after it
+(dlt's bookkeeping left out) go to the JSON file argv[1]. The good files are put back."""
+
+import json
+import os
+import sys
+
+import duckdb
+
+from acme_data import settings
+from acme_data.definitions import defs
+
+job = defs().resolve_implicit_global_asset_job_def()
+
+
+def tables() -> dict[str, list]:
+    with duckdb.connect(str(settings.DUCKDB_DATABASE)) as conn:
+        columns = conn.execute(
+            "SELECT table_schema || '.' || table_name, string_agg(column_name, ', ')"
+            " FROM information_schema.columns"
+            " WHERE table_schema IN ('raw', 'staging', 'marts', 'analytics')"
+            " AND NOT starts_with(column_name, '_dlt') AND NOT starts_with(table_name, '_dlt')"
+            " GROUP BY ALL"
+        ).fetchall()
+        return {t: conn.execute(f"SELECT {c} FROM {t} ORDER BY ALL").fetchall() for t, c in columns}
+
+
+def launch(partition: str | None) -> dict:
+    os.chdir(settings.PROJECT_ROOT)  # Sling reads `file://data/landing/...`; dbt's parse moves
+    result = job.execute_in_process(partition_key=partition, raise_on_error=False)
+    failures = [e.step_failure_data.error.message for e in result.get_step_failure_events()]
+    return {"success": result.success, "failures": failures, "tables": tables()}
+
+
+partition, bad_files = json.loads(sys.stdin.read())
+outcomes = [launch(partition)]
+for name, text in bad_files:
+    path = settings.LANDING_DIR / name
+    good = path.read_bytes()
+    path.write_text(text)
+    try:
+        outcomes.append(launch(partition))
+    finally:
+        path.write_bytes(good)
+with open(sys.argv[1], "w") as f:
+    json.dump(outcomes, f, default=str)
+'''
+
+
+def bad_file(table: str, problem: str) -> tuple[str, str, str]:
+    """A sample file broken one way: its name, its text, and the column the error names."""
+    rows = landed(table)
+    header, date = rows[0], next(i for i, name in enumerate(rows[0]) if name.endswith("_date"))
+    if problem == "missing column":
+        rows, column = [row[:-1] for row in rows], header[-1]
+    elif problem == "extra column":
+        rows, column = [[*row, "note" if i == 0 else "x"] for i, row in enumerate(rows)], "note"
+    elif problem == "empty file":
+        rows, column = [], ""
+    elif problem == "bad date":
+        rows[2][date], column = "2025-02-30", header[date]
+    elif problem == "repeated key":
+        rows[3][0], column = rows[1][0], header[0]
+    else:  # no number: the amount of orders
+        rows[2][-1], column = "abc", header[-1]
+    return f"{table}.csv", "".join(",".join(row) + "\n" for row in rows), column
+
+
+PROBLEMS = ["missing column", "extra column", "empty file", "bad date", "repeated key", "no number"]
+# A few bad files per loader; the rendered project's tests try every problem on check_file.
+BAD_FILES = {
+    # Plain Python (raw_csv_asset, RawCsvTable's) then plain SQL: quick runs, every problem.
+    "no-tools": [("orders", problem) for problem in PROBLEMS],
+    # Orders by dlt, customers by Sling: pythonic, then as components.
+    "dlt+sling+dbt": [("orders", "extra column"), ("customers", "empty file")],
+    "components-dlt+sling+dbt": [("orders", "missing column"), ("customers", "repeated key")],
+}
+
+
+@pytest.mark.parametrize(
+    "project", [{"etl_tools": []}, FULL, FULL_COMPONENTS], indirect=True, ids=list(BAD_FILES)
+)
+def test_a_bad_landed_file_stops_the_run_and_changes_no_table(project, tmp_path):
+    """A landed file missing a column, with one too many, empty, with a value not of its column's
+    type, or a repeated key: the run fails naming the file and the column, and every table (raw,
+    staging, marts, the summary's partition) holds the rows it held before."""
+    problems = BAD_FILES[combination_id(project["answers"])]
+    bad = [bad_file(table, problem) for table, problem in problems]
+    outcomes = tmp_path / "outcomes.json"
+    request = json.dumps([project["partition"], [[name, text] for name, text, _ in bad]])
+    ran = subprocess.run(
+        [".venv/bin/python", "-c", BAD_RUNS, str(outcomes)], cwd=project["dir"], env=CLEAN_ENV,
+        input=request, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    good, *runs = json.loads(outcomes.read_text())
+    assert good["success"] and good["tables"]["analytics.order_summary"], good["failures"]
+    for (name, _, column), outcome in zip(bad, runs, strict=True):
+        assert not outcome["success"], f"{name} without {column or 'rows'}: the run succeeded"
+        assert outcome["tables"] == good["tables"], outcome["failures"]
+        message = "\n".join(outcome["failures"])
+        assert f"landing/{name}" in message, message
+        assert f"column {column}" in message if column else "empty" in message, message
+
+
 @full_components_only
 def test_project_component_scaffolds_a_new_source(project):
     listed = run(["uv", "run", "dg", "list", "components", "--json"], project["dir"]).stdout

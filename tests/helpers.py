@@ -24,6 +24,11 @@ ALL_ASSETS = [
 
 # Answers that identify the defaults project in every test.
 BASE_ANSWERS = {"project_name": "Acme Data"}
+# The subsets of the ETL tools run end to end in each integration style: together they render
+# every variant of the ingest and transform files (the render matrix covers every subset):
+# each loader alone loading both tables (Python, dlt, Sling), dlt and Sling sharing them, and
+# each of those followed by dbt or by the plain-SQL models.
+E2E_TOOL_SUBSETS = [[], ["dbt"], ["sling"], ["dlt", "dbt"], ["dlt", "sling", "dbt"]]
 
 # Some machines (this CI image among them) set PYTHONDONTWRITEBYTECODE: every `dg` command, run
 # worker and pytest of a rendered project would then recompile all of Dagster (3.5 s each).

@@ -1,4 +1,5 @@
-"""Parity of the two integration styles: for every subset of the ETL tools, the project rendered
+"""Parity of the two integration styles: for the subsets of the ETL tools run end to end
+(helpers.E2E_TOOL_SUBSETS, which render every ingest and transform variant), the project rendered
 with `integration_style=pythonic` and the one rendered with `components` load the same assets and
 asset checks with the same specs (deps, group, owners, kinds, tags, metadata keys, automation,
 freshness, description, code version; check name, asset, blocking, description).
@@ -12,17 +13,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-from itertools import combinations
 from pathlib import Path
 
 import pytest
 
-from helpers import BASE_ANSWERS, CLEAN_ENV, copier_cli, data_args
+from helpers import BASE_ANSWERS, CLEAN_ENV, E2E_TOOL_SUBSETS, copier_cli, data_args
 
 pytestmark = pytest.mark.e2e
 
-TOOLS = ("dlt", "sling", "dbt")
-SUBSETS = [list(subset) for n in range(len(TOOLS) + 1) for subset in combinations(TOOLS, n)]
 STYLES = ("pythonic", "components")
 
 # A user's dbt additions beyond models: a seed and a snapshot (dbt 1.9+ YAML form: `relation`
@@ -130,7 +128,7 @@ def install_and_dump(template: Path, dst: Path, tools: list[str], style: str) ->
     return json.loads(out)
 
 
-@pytest.fixture(scope="module", params=SUBSETS, ids=subset_id)
+@pytest.fixture(scope="module", params=E2E_TOOL_SUBSETS, ids=subset_id)
 def dumps(request, template, tmp_path_factory) -> dict[str, dict]:
     """The specs dumped by the project of each style, for one subset of the ETL tools."""
     root = tmp_path_factory.mktemp(f"parity-{subset_id(request.param)}")

@@ -209,6 +209,7 @@ def tool_files(
         ingest + "dlt_pipeline/defs.yaml": sample and "dlt" in tools and not pythonic,
         ingest + "dlt_pipeline/loads.py": sample and "dlt" in tools and not pythonic,
         components + "dlt_loads.py": "dlt" in tools and not pythonic,
+        components + "sling_loads.py": "sling" in tools and not pythonic,
         ingest + "sling_replication/defs.yaml": sample and "sling" in tools and not pythonic,
         ingest + "sling_replication/replication.yaml": sample and "sling" in tools and not pythonic,
         transform + "dbt_models/defs.yaml": "dbt" in tools and not pythonic,
@@ -488,10 +489,13 @@ def test_secret_scan_allows_references(line):
 
 # Lines of Python under src/ (issue 12's budget for the defaults is 450: not met yet). Issue 14's
 # UI metadata (code references and their git links, column schemas, dbt run metadata and its
-# setting) added 72 lines to the defaults. Changing answers on a project that has run (issue 13,
-# point 4) added 35: loaders that take over another tool's raw table (dlt's 19, in warehouse.py),
-# the summary's `period` column and its rebuild when partitions come or go.
-SIZE_LIMITS = {"defaults": 620, "full components": 652}
+# setting) added 72 lines to the defaults. Landed files checked against their raw tables' declared
+# columns and key before any load, and replaces in one transaction, added 122 (defaults) and 150
+# (full components: SlingLoads too). Changing answers on a project that has run (issue 13, point
+# 4) added 33 (defaults) and 36 (full components): loaders that take over another tool's raw
+# table (dlt's 19, in warehouse.py), the summary's `period` column and its rebuild when
+# partitions come or go.
+SIZE_LIMITS = {"defaults": 740, "full components": 799}
 
 
 @pytest.mark.parametrize(

@@ -311,6 +311,8 @@ def test_combination(
     for name, path in files.items():
         text = path.read_text()
         assert text.strip(), f"{name} is empty"
+        # As the rendered pre-commit hooks want it: one newline at the end.
+        assert text.endswith("\n") and not text.endswith("\n\n"), f"{name}'s last line"
         # dbt files and dg's defs.yaml files use Jinja themselves.
         jinja_files = name.startswith("dbt/") or name.endswith("/defs.yaml")
         residue = COPIER_RESIDUE if jinja_files else JINJA_RESIDUE

@@ -628,6 +628,23 @@ def query(project: Path, sql: str) -> list[list]:
     return json.loads(run_in(project, ".venv/bin/python", "-c", script, sql))
 
 
+def taken_over_by_sling(before: dict, after: dict) -> list[str]:
+    """The raw tables dlt loaded with the answers `before` and Sling loads with `after`."""
+    was = raw_loaders(set(before.get("etl_tools", ["dlt", "dbt"])))
+    now = raw_loaders(set(after.get("etl_tools", ["dlt", "dbt"])))
+    return [table for table, loader in now.items() if loader == "sling" and was[table] == "dlt"]
+
+
+def readme_text(project: Path) -> str:
+    return " ".join((project / "README.md").read_text().split())
+
+
+def execute(project: Path, sql: str) -> None:
+    """Run `sql` on the project's DuckDB file with the project's own duckdb."""
+    script = "import duckdb, sys\nduckdb.connect('data/warehouse.duckdb').execute(sys.argv[1])\n"
+    run_in(project, ".venv/bin/python", "-c", script, sql)
+
+
 def assert_warehouse_follows(project: Path, answers: dict, partition: str | None) -> None:
     """The sample's numbers, built by the tools of `answers` alone: no other tool's columns in
     the raw tables, staging views only with dbt, summary rows of this partitioning only."""
@@ -673,7 +690,7 @@ def assert_warehouse_follows(project: Path, answers: dict, partition: str | None
 def test_changing_answers_after_runs_keeps_launch_working(history, tmp_path, chain):
     """Reported: Sling truncating into dlt's table failed on dlt's NOT NULL `_dlt_load_id`."""
     template, _, current = history
-    chosen = {}
+    chosen, previous = {}, {}
     for step, (answers, partition) in enumerate(SWITCHES[chain]):
         chosen.update(answers)
         if step == 0:
@@ -685,6 +702,12 @@ def test_changing_answers_after_runs_keeps_launch_working(history, tmp_path, cha
             assert_no_conflicts(project)
         run_in(project, "uv", "sync", "--quiet")
         commit_all(project, f"answers: {answers}")  # with the lock file uv sync wrote
+        if step:  # the README's step before Sling loads a table dlt loaded
+            for table in taken_over_by_sling(previous, chosen):
+                drop = re.search(r"`(ALTER TABLE raw\.customers [^`]+)`", readme_text(project))
+                assert drop, "the README says which columns to drop before Sling takes over"
+                execute(project, drop[1].replace("raw.customers", f"raw.{table}"))
+        previous = dict(chosen)
         launch = ["uv", "run", "dg", "launch", "--assets", "*"]
         run_in(project, *launch, *(["--partition", partition] if partition else []))
         assert_warehouse_follows(project, chosen, partition)

@@ -42,6 +42,41 @@ CLEAN_ENV = {
 }
 
 
+def run(
+    cmd: list[str], project: Path, timeout: float = 600, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run `cmd` in `project` and assert it succeeds; its output ends the message if it fails or
+    hangs (a hung Sling or DuckDB process is found from what it wrote last)."""
+    try:
+        result = subprocess.run(
+            cmd, cwd=project, env={**CLEAN_ENV, **(env or {})}, capture_output=True, text=True,
+            timeout=timeout,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as hung:  # POSIX: what it wrote so far, as bytes
+        out, err = (
+            (s.decode(errors="replace") if isinstance(s, bytes) else s or "")
+            for s in (hung.stdout, hung.stderr)
+        )
+        raise AssertionError(
+            f"{' '.join(cmd)}: still running after {timeout} s\n{out[-3000:]}\n{err[-5000:]}"
+        ) from None
+    assert result.returncode == 0, (
+        f"{' '.join(cmd)}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+    )
+    return result
+
+
+def query_warehouse(project: Path, sql: str) -> list[list]:
+    """Run SQL on the project's DuckDB file with the project's own Python and duckdb."""
+    script = (
+        "import duckdb, json, sys\n"
+        "conn = duckdb.connect('data/warehouse.duckdb', read_only=True)\n"
+        "print(json.dumps(conn.execute(sys.argv[1]).fetchall(), default=str))\n"
+    )
+    out = run([str(project / ".venv/bin/python"), "-c", script, sql], project).stdout
+    return json.loads(out)
+
+
 def sample_file(name: str) -> Path:
     """A sample landed file as the template holds it (rendered only with the sample)."""
     return REPO / "template" / "data" / "landing" / f"{{% if sample %}}{name}{{% endif %}}"

@@ -30,6 +30,8 @@ from helpers import (
     copier_cli,
     data_args,
     expected_by_country,
+    query_warehouse,
+    run,
     sample_file,
 )
 
@@ -75,30 +77,6 @@ def combination_id(answers: dict) -> str:
 
 
 FIRST_PARTITION = {"daily": "2025-01-01", "weekly": "2025-01-06", "monthly": "2025-01-01"}
-
-
-def run(
-    cmd: list[str], project: Path, timeout: float = 600, env: dict | None = None
-) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        cmd, cwd=project, env={**CLEAN_ENV, **(env or {})}, capture_output=True, text=True,
-        timeout=timeout,
-    )  # fmt: skip
-    assert result.returncode == 0, (
-        f"{' '.join(cmd)}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
-    )
-    return result
-
-
-def query_warehouse(project: Path, sql: str) -> list[list]:
-    """Run SQL on the project's DuckDB file with the project's own Python and duckdb."""
-    script = (
-        "import duckdb, json, sys\n"
-        "conn = duckdb.connect('data/warehouse.duckdb', read_only=True)\n"
-        "print(json.dumps(conn.execute(sys.argv[1]).fetchall(), default=str))\n"
-    )
-    out = run([str(project / ".venv/bin/python"), "-c", script, sql], project).stdout
-    return json.loads(out)
 
 
 # Projects rendered and installed so far, by combination: tests parametrized with a subset of
@@ -806,6 +784,87 @@ def test_project_component_scaffolds_a_new_source(project):
         assert_new_source_in(listed)
     finally:
         shutil.rmtree(new_source)
+
+
+# A table each for dlt and Sling: its landed file and its contract (columns with their types, key).
+NEW_TABLES = {
+    "shipments": ("shipment_id,order_id,shipped_on\n1,1,2025-01-02\n2,2,2025-01-03\n",
+                  "shipment_id integer, order_id integer, shipped_on date", "shipment_id"),
+    "returns": ("return_id,order_id,reason\n1,3,damaged\n",
+                "return_id integer, order_id integer, reason text", "return_id"),
+}  # fmt: skip
+SLING_STREAM = """  file://data/landing/returns.csv:
+    object: raw.returns
+    columns:
+      "*": string
+"""
+
+
+@pytest.mark.parametrize(
+    "project",
+    [FULL, FULL_COMPONENTS],
+    indirect=True,
+    ids=["dlt+sling+dbt", "components-dlt+sling+dbt"],
+)
+def test_a_table_added_to_dlt_and_sling_as_the_readme_says(project):
+    """The README's steps: `shipments` added to dlt's TABLES, `returns` to Sling's replication,
+    their files landed. Until their contracts are in LANDED, `dg check defs` fails naming it and
+    its file; then both load, with the raw tables' checks, and the project's tests pass."""
+    root = project["dir"]
+    readme = " ".join((root / "README.md").read_text().split())
+    assert readme.count("its landed file's columns and key to `LANDED` in `ingest/checks.py`") == 2
+    ingest = root / "src/acme_data/defs/ingest"
+    components = project["answers"].get("integration_style") == "components"
+    dlt_tables = ingest / ("dlt_pipeline/loads.py" if components else "dlt_pipeline.py")
+    sling = ingest / (
+        "sling_replication/replication.yaml" if components else "sling_replication.py"
+    )
+    checks = ingest / "checks.py"
+    kept = {path: path.read_text() for path in (dlt_tables, sling, checks, root / "README.md")}
+    try:
+        for table, (text, _, _) in NEW_TABLES.items():
+            (root / "data/landing" / f"{table}.csv").write_text(text)
+        dlt_tables.write_text(
+            kept[dlt_tables].replace('TABLES = ["orders"]', 'TABLES = ["orders", "shipments"]')
+        )
+        sling.write_text(
+            kept[sling] + SLING_STREAM
+            if components
+            else kept[sling].replace('TABLES = ["customers"]', 'TABLES = ["customers", "returns"]')
+        )
+        assert kept[dlt_tables] != dlt_tables.read_text() and kept[sling] != sling.read_text()
+        failed = subprocess.run(
+            ["uv", "run", "dg", "check", "defs"], cwd=root, env=CLEAN_ENV, capture_output=True,
+            text=True, timeout=600,
+        )  # fmt: skip
+        said = " ".join((failed.stdout + failed.stderr).split())
+        assert failed.returncode != 0
+        assert f": add its file's columns and key to LANDED in {checks}" in said, said[-3000:]
+        contracts = "".join(
+            f'    "{table}": {{"columns": "{columns}", "key": "{key}"}},\n'
+            for table, (_, columns, key) in NEW_TABLES.items()
+        )
+        checks.write_text(kept[checks].replace("LANDED = {\n", "LANDED = {\n" + contracts))
+        listed = json.loads(run(["uv", "run", "dg", "list", "defs", "--json"], root).stdout)
+        for table, (_, _, key) in NEW_TABLES.items():
+            on_table = [
+                c["name"] for c in listed["asset_checks"] if c["asset_key"] == f"raw/{table}"
+            ]
+            assert sorted(on_table) == ["has_rows", f"{key}_is_a_key"], table
+        launched = run(
+            ["uv", "run", "dg", "launch", "--assets", "key:raw/shipments or key:raw/returns"], root
+        )
+        assert "RUN_SUCCESS" in launched.stdout + launched.stderr
+        for table, (text, _, _) in NEW_TABLES.items():
+            rows = query_warehouse(root, f"SELECT COUNT(*) FROM raw.{table}")
+            assert rows == [[len(text.splitlines()) - 1]], table
+        run(["uv", "run", "python", "scripts/lineage.py"], root)  # as the README says
+        run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"], root)
+    finally:
+        for path, text in kept.items():
+            path.write_text(text)
+        for table in NEW_TABLES:
+            (root / "data/landing" / f"{table}.csv").unlink(missing_ok=True)
 
 
 @full_components_only

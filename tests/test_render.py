@@ -496,8 +496,10 @@ def test_secret_scan_allows_references(line):
 # (full components: SlingLoads too). Changing answers on a project that has run (issue 13, point
 # 4) added 33 (defaults) and 36 (full components): loaders that take over another tool's raw
 # table (dlt's 19, in warehouse.py), the summary's `period` column and its rebuild when
-# partitions come or go.
-SIZE_LIMITS = {"defaults": 740, "full components": 799}
+# partitions come or go. Sling taking over dlt's tables (the shared warehouse.drop_other_columns
+# and conventions.prepare_for_sling) added 10 (defaults) and 26 (full components); a table added
+# to dlt or Sling without its contract named by `dg check defs` (checks.contract), 8 more.
+SIZE_LIMITS = {"defaults": 758, "full components": 833}
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ follow the record: when a release is added they update from it.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import tomllib
@@ -24,7 +23,6 @@ from copier_dagster.context import raw_loaders
 import releases
 from helpers import (
     BASE_ANSWERS,
-    CLEAN_ENV,
     REPO,
     commit_all,
     copier_cli,
@@ -32,7 +30,9 @@ from helpers import (
     expected_by_country,
     files_of,
     git,
+    query_warehouse,
     render,
+    run,
     sample_file,
     template_history,
 )
@@ -257,10 +257,7 @@ def assert_project_works(project: Path, *more: list[str]) -> None:
         ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"],
         *more,
     ):
-        out = subprocess.run(
-            cmd, cwd=project, env=CLEAN_ENV, capture_output=True, text=True, timeout=900
-        )
-        assert out.returncode == 0, f"{cmd}\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+        out = run(cmd, project, timeout=900)
         if cmd[2:3] == ["pytest"]:
             assert " passed" in out.stdout and "failed" not in out.stdout
 
@@ -610,41 +607,6 @@ COLUMNS = (
 )
 
 
-def run_in(project: Path, *cmd: str) -> str:
-    out = subprocess.run(
-        cmd, cwd=project, env=CLEAN_ENV, capture_output=True, text=True, timeout=600
-    )
-    assert out.returncode == 0, f"{cmd}\n{out.stdout[-3000:]}\n{out.stderr[-5000:]}"
-    return out.stdout
-
-
-def query(project: Path, sql: str) -> list[list]:
-    """Rows of `sql` on the project's DuckDB file, with the project's own duckdb."""
-    script = (
-        "import duckdb, json, sys\n"
-        "conn = duckdb.connect('data/warehouse.duckdb', read_only=True)\n"
-        "print(json.dumps(conn.execute(sys.argv[1]).fetchall(), default=str))\n"
-    )
-    return json.loads(run_in(project, ".venv/bin/python", "-c", script, sql))
-
-
-def taken_over_by_sling(before: dict, after: dict) -> list[str]:
-    """The raw tables dlt loaded with the answers `before` and Sling loads with `after`."""
-    was = raw_loaders(set(before.get("etl_tools", ["dlt", "dbt"])))
-    now = raw_loaders(set(after.get("etl_tools", ["dlt", "dbt"])))
-    return [table for table, loader in now.items() if loader == "sling" and was[table] == "dlt"]
-
-
-def readme_text(project: Path) -> str:
-    return " ".join((project / "README.md").read_text().split())
-
-
-def execute(project: Path, sql: str) -> None:
-    """Run `sql` on the project's DuckDB file with the project's own duckdb."""
-    script = "import duckdb, sys\nduckdb.connect('data/warehouse.duckdb').execute(sys.argv[1])\n"
-    run_in(project, ".venv/bin/python", "-c", script, sql)
-
-
 def assert_warehouse_follows(project: Path, answers: dict, partition: str | None) -> None:
     """The sample's numbers, built by the tools of `answers` alone: no other tool's columns in
     the raw tables, staging views only with dbt, summary rows of this partitioning only."""
@@ -656,23 +618,22 @@ def assert_warehouse_follows(project: Path, answers: dict, partition: str | None
         columns += {"dlt": ["_dlt_load_id", "_dlt_id"], "sling": ["_sling_loaded_at"]}.get(
             loader, []
         )
-        rows = query(project, COLUMNS.format(schema="raw", table=table))
+        rows = query_warehouse(project, COLUMNS.format(schema="raw", table=table))
         assert sorted(r[0] for r in rows) == sorted(columns), (table, loader)
-    kinds = query(
+    kinds = query_warehouse(
         project,
         "SELECT DISTINCT table_type FROM information_schema.tables WHERE table_schema = 'staging'",
     )
     assert kinds == [["VIEW" if "dbt" in tools else "BASE TABLE"]]
-    marts = query(
+    marts = query_warehouse(
         project,
         "SELECT country, COUNT(*), COUNT(DISTINCT customer_id), SUM(amount)"
         " FROM marts.fct_orders GROUP BY country",
     )
     assert {row[0]: row[1:] for row in marts} == expected_by_country()
-    summary = query(project, "SELECT * FROM analytics.order_summary")
-    names = [
-        r[0] for r in query(project, COLUMNS.format(schema="analytics", table="order_summary"))
-    ]
+    summary = query_warehouse(project, "SELECT * FROM analytics.order_summary")
+    columns = COLUMNS.format(schema="analytics", table="order_summary")
+    names = [r[0] for r in query_warehouse(project, columns)]
     partitioning = answers.get("partitioning", "daily")
     if partition:  # rows of this partition only, none of another partitioning's
         assert {row[names.index("period_start")] for row in summary} == {partition}
@@ -690,7 +651,7 @@ def assert_warehouse_follows(project: Path, answers: dict, partition: str | None
 def test_changing_answers_after_runs_keeps_launch_working(history, tmp_path, chain):
     """Reported: Sling truncating into dlt's table failed on dlt's NOT NULL `_dlt_load_id`."""
     template, _, current = history
-    chosen, previous = {}, {}
+    chosen = {}
     for step, (answers, partition) in enumerate(SWITCHES[chain]):
         chosen.update(answers)
         if step == 0:
@@ -700,16 +661,10 @@ def test_changing_answers_after_runs_keeps_launch_working(history, tmp_path, cha
             result = update(project, "--vcs-ref", ":current:", *data_args(answers))
             assert result.returncode == 0, result.stderr[-3000:]
             assert_no_conflicts(project)
-        run_in(project, "uv", "sync", "--quiet")
+        run(["uv", "sync", "--quiet"], project)
         commit_all(project, f"answers: {answers}")  # with the lock file uv sync wrote
-        if step:  # the README's step before Sling loads a table dlt loaded
-            for table in taken_over_by_sling(previous, chosen):
-                drop = re.search(r"`(ALTER TABLE raw\.customers [^`]+)`", readme_text(project))
-                assert drop, "the README says which columns to drop before Sling takes over"
-                execute(project, drop[1].replace("raw.customers", f"raw.{table}"))
-        previous = dict(chosen)
         launch = ["uv", "run", "dg", "launch", "--assets", "*"]
-        run_in(project, *launch, *(["--partition", partition] if partition else []))
+        run([*launch, *(["--partition", partition] if partition else [])], project)
         assert_warehouse_follows(project, chosen, partition)
         # What the tools wrote stays ignored, whichever tools are chosen now.
         assert (project / ".gitignore").read_text() == ignore_rules

@@ -392,7 +392,9 @@ def test_documented_changes_keep_the_project_green(project):
 SHOP_DBT = REPO / "tests" / "data" / "shop_dbt"
 
 
-@defaults_only
+@pytest.mark.parametrize(
+    "project", [{}, FULL_COMPONENTS], indirect=True, ids=["defaults", "components-dlt+sling+dbt"]
+)
 def test_your_own_dbt_project_replaces_the_sample(project, tmp_path):
     """The README's steps to bring one's own dbt project (tests/data/shop_dbt: a seed, marts in
     two schemas, a snapshot, dbt's default generate_schema_name), followed as written: the

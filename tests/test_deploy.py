@@ -146,7 +146,9 @@ def test_dockerfile_passes_hadolint(copie, template, deployment):
     assert re.search(r"^USER \d+:\d+$", dockerfile, re.M), "non-root, numeric (Kubernetes)"
     assert dockerfile.count("FROM ") == 3  # uv binary, build stage, final stage
     ignored = (project / ".dockerignore").read_text().split()
-    assert {".venv/", ".env", ".git/"} <= set(ignored)
+    # Docker matches `.env` at the root only: secrets anywhere need `**/` (env files, dlt's).
+    secrets = {".env", "**/.env", "**/.env.*", "!**/.env.example", "**/.dlt/secrets.toml"}
+    assert {".venv/", ".git/", *secrets} <= set(ignored)
 
 
 # The chart's `dagsterHome`: the DAGSTER_HOME of its pods, where the instance ConfigMap is mounted.

@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections import defaultdict
@@ -45,25 +46,23 @@ CLEAN_ENV = {
 def run(
     cmd: list[str], project: Path, timeout: float = 600, env: dict | None = None
 ) -> subprocess.CompletedProcess:
-    """Run `cmd` in `project` and assert it succeeds; its output ends the message if it fails or
-    hangs (a hung Sling or DuckDB process is found from what it wrote last)."""
-    try:
-        result = subprocess.run(
-            cmd, cwd=project, env={**CLEAN_ENV, **(env or {})}, capture_output=True, text=True,
-            timeout=timeout,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired as hung:  # POSIX: what it wrote so far, as bytes
-        out, err = (
-            (s.decode(errors="replace") if isinstance(s, bytes) else s or "")
-            for s in (hung.stdout, hung.stderr)
-        )
-        raise AssertionError(
-            f"{' '.join(cmd)}: still running after {timeout} s\n{out[-3000:]}\n{err[-5000:]}"
-        ) from None
-    assert result.returncode == 0, (
-        f"{' '.join(cmd)}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
-    )
-    return result
+    """Run `cmd` in `project` and assert it succeeds. A command still running after `timeout`
+    is killed with every process it started (a hung Sling and its DuckDB CLI would keep the
+    warehouse file locked for the tests after it), and what it wrote ends the message."""
+    with subprocess.Popen(
+        cmd, cwd=project, env={**CLEAN_ENV, **(env or {})}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    ) as process:  # fmt: skip
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            out, err = process.communicate()
+            raise AssertionError(
+                f"{' '.join(cmd)}: killed after {timeout} s\n{out[-3000:]}\n{err[-5000:]}"
+            ) from None
+    assert process.returncode == 0, f"{' '.join(cmd)}\n{out[-3000:]}\n{err[-5000:]}"
+    return subprocess.CompletedProcess(cmd, process.returncode, out, err)
 
 
 def query_warehouse(project: Path, sql: str) -> list[list]:

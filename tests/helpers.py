@@ -30,6 +30,9 @@ BASE_ANSWERS = {"project_name": "Acme Data"}
 # each loader alone loading both tables (Python, dlt, Sling), dlt and Sling sharing them, and
 # each of those followed by dbt or by the plain-SQL models.
 E2E_TOOL_SUBSETS = [[], ["dbt"], ["sling"], ["dlt", "dbt"], ["dlt", "sling", "dbt"]]
+# In the components style, those with a tool: without one it renders the pythonic project's code
+# (tests/test_render.py checks it).
+COMPONENTS_TOOL_SUBSETS = [tools for tools in E2E_TOOL_SUBSETS if tools]
 
 # Some machines (this CI image among them) set PYTHONDONTWRITEBYTECODE: every `dg` command, run
 # worker and pytest of a rendered project would then recompile all of Dagster (3.5 s each).

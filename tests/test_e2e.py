@@ -25,6 +25,7 @@ from helpers import (
     ALL_ASSETS,
     BASE_ANSWERS,
     CLEAN_ENV,
+    COMPONENTS_TOOL_SUBSETS,
     E2E_TOOL_SUBSETS,
     REPO,
     copier_cli,
@@ -39,12 +40,13 @@ pytestmark = pytest.mark.e2e
 
 FULL = {"etl_tools": ["dlt", "sling", "dbt"]}
 FULL_COMPONENTS = {"integration_style": "components", **FULL}
-# E2E_TOOL_SUBSETS in both styles (the defaults are dlt and dbt, pythonic, declarative, daily),
-# then the other automation styles and partitionings, with the loaders left out above.
+# E2E_TOOL_SUBSETS, and COMPONENTS_TOOL_SUBSETS in the components style (the defaults are dlt and
+# dbt, pythonic, declarative, daily), then the other automation styles and partitionings, with
+# the loaders left out above.
 COMBINATIONS = [
     {},
     *({"etl_tools": tools} for tools in E2E_TOOL_SUBSETS if tools != ["dlt", "dbt"]),
-    *({"integration_style": "components", "etl_tools": tools} for tools in E2E_TOOL_SUBSETS),
+    *({"integration_style": "components", "etl_tools": t} for t in COMPONENTS_TOOL_SUBSETS),
     {"automation_style": "schedules", "partitioning": "weekly", "etl_tools": ["sling"]},
     {"automation_style": "sensors", "partitioning": "monthly", "etl_tools": ["dlt", "sling"]},
     {"automation_style": "schedules", "partitioning": "none", "etl_tools": ["dlt"]},

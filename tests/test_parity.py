@@ -1,8 +1,9 @@
 """Parity of the two integration styles: for the subsets of the ETL tools run end to end
-(helpers.E2E_TOOL_SUBSETS, which render every ingest and transform variant), the project rendered
-with `integration_style=pythonic` and the one rendered with `components` load the same assets and
-asset checks with the same specs (deps, group, owners, kinds, tags, metadata keys, automation,
-freshness, description, code version; check name, asset, blocking, description).
+(helpers.COMPONENTS_TOOL_SUBSETS: every ingest and transform variant with a tool; without one
+both styles render the same code), the project rendered with `integration_style=pythonic` and
+the one rendered with `components` load the same assets and asset checks with the same specs
+(deps, group, owners, kinds, tags, metadata keys, automation, freshness, description, code
+version; check name, asset, blocking, description).
 
 Both projects get the same user additions to the dbt project first (a seed and a snapshot), since
 a translator that only handles models passes on the template's own dbt files alone. Each project
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import BASE_ANSWERS, CLEAN_ENV, E2E_TOOL_SUBSETS, copier_cli, data_args
+from helpers import BASE_ANSWERS, CLEAN_ENV, COMPONENTS_TOOL_SUBSETS, copier_cli, data_args
 
 pytestmark = pytest.mark.e2e
 
@@ -128,7 +129,7 @@ def install_and_dump(template: Path, dst: Path, tools: list[str], style: str) ->
     return json.loads(out)
 
 
-@pytest.fixture(scope="module", params=E2E_TOOL_SUBSETS, ids=subset_id)
+@pytest.fixture(scope="module", params=COMPONENTS_TOOL_SUBSETS, ids=subset_id)
 def dumps(request, template, tmp_path_factory) -> dict[str, dict]:
     """The specs dumped by the project of each style, for one subset of the ETL tools."""
     root = tmp_path_factory.mktemp(f"parity-{subset_id(request.param)}")

@@ -21,6 +21,7 @@ from packaging.specifiers import SpecifierSet
 
 from copier_dagster import context, warehouses
 
+import helpers
 from helpers import BASE_ANSWERS, REPO
 
 STYLES = ["declarative", "schedules", "sensors"]
@@ -520,6 +521,20 @@ def test_rendered_src_stays_lean(copie, template, name, answers):
     for path, lines in sorted(sizes.items(), key=lambda item: -item[1]):
         print(f"  {lines:4d}  {path}")
     assert total <= SIZE_LIMITS[name]
+
+
+def test_without_tools_both_styles_render_the_same_code(copie, template):
+    """With no ETL tool there is no component to configure: the components style renders the
+    pythonic project, but for its README's words on dg. So the end-to-end tests and the style
+    parity run the components style only on the tool subsets (helpers.COMPONENTS_TOOL_SUBSETS)."""
+    readme = ("README.md", ".copier-answers.yml")
+    rendered = {
+        style: helpers.files_of(
+            render(copie, template, etl_tools=[], integration_style=style).project_dir, readme
+        )
+        for style in ("pythonic", "components")
+    }
+    assert rendered["pythonic"] == rendered["components"]
 
 
 @pytest.mark.parametrize("tools", [[], ["dlt", "sling", "dbt"]], ids=["no-tools", "all-tools"])

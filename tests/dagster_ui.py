@@ -37,7 +37,7 @@ query Backfill($id: String!) {
 RUNS = """
 query Runs($id: String!) {
   runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) {
-    ... on Runs { results { runId status tags { key value } } }
+    ... on Runs { results { runId status startTime endTime tags { key value } } }
   }
 }
 """

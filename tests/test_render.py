@@ -33,13 +33,17 @@ TOOL_SETS = [
 ]
 CI_PROVIDERS = ["github", "gitlab", "none"]
 DEPLOYMENTS = ["none", "docker-compose", "kubernetes", "dagster-plus"]
-# Every ETL tool set x automation x partitioning with the default CI and deployment, then CI x
-# deployment with the default tools and automation: every value of every choice question, and
-# every pair of questions whose answers share files.
+# Every ETL tool set x partitioning with the automation styles in turn (every pair of the three
+# questions, whose answers share the automation files), with the default CI and deployment; then
+# CI x deployment with the default tools and automation: every value of every choice question,
+# and every pair of questions whose answers share files.
 MATRIX = [
-    (tools, style, part, "github", "none")
-    for tools, style, part in itertools.product(TOOL_SETS, STYLES, PARTITIONINGS)
+    (tools, STYLES[(i + j) % len(STYLES)], part, "github", "none")
+    for i, tools in enumerate(TOOL_SETS)
+    for j, part in enumerate(PARTITIONINGS)
 ]
+assert {(s, p) for _, s, p, _, _ in MATRIX} == set(itertools.product(STYLES, PARTITIONINGS))
+assert len({(str(t), s) for t, s, _, _, _ in MATRIX}) == len(TOOL_SETS) * len(STYLES)
 MATRIX += [
     (["dbt", "dlt"], "declarative", "daily", ci, deployment)
     for ci, deployment in itertools.product(CI_PROVIDERS, DEPLOYMENTS)

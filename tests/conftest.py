@@ -21,12 +21,32 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 PER_PROJECT = ("tests/test_e2e.py", "tests/test_parity.py", "tests/test_warehouses_e2e.py")
 
 
+# Modules with the longest groups of tests, longest first (measured in docs/performance.md).
+LONGEST_FIRST = [
+    "tests/test_compose_e2e.py",
+    "tests/test_e2e.py",
+    "tests/test_update.py",
+    "tests/test_render.py",
+    "tests/test_warehouses_e2e.py",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules of LONGEST_FIRST first, in that order, so that no long group is the last to
+    start and keeps one worker busy after the others have finished."""
+    rank = {module: i for i, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """How pytest-xdist shares out the tests (scripts/test.sh runs one worker per CPU): a
     module's tests go to one worker, so its module fixtures are built once; in the modules of
     PER_PROJECT, the tests of each parameter (one rendered, installed project) do, so the
-    projects spread over the workers and each is still installed once."""
+    projects spread over the workers and each is still installed once. The groups go out in
+    the order of collection (pytest_collection_modifyitems), not by their number of tests."""
     from xdist.scheduler import LoadFileScheduling
+
+    config.option.loadscopereorder = False
 
     class ProjectScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:

@@ -27,7 +27,7 @@ from helpers import CLEAN_ENV, REPO, copier_cli, data_args, run
 from test_render import render, ruff
 
 settings.register_profile(
-    "ci", max_examples=40, derandomize=True, deadline=None, database=None,
+    "ci", max_examples=30, derandomize=True, deadline=None, database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )  # fmt: skip
 settings.register_profile(

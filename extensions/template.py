@@ -11,6 +11,7 @@ import importlib
 import sys
 from pathlib import Path
 
+from copier.errors import UserMessageError
 from copier_template_extensions import ContextHook
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -40,9 +41,13 @@ context, quoting, validators = _load_package()
 
 
 class ContextUpdater(ContextHook):
-    """Adds the derived values of ``copier_dagster.context.derive`` to every render."""
+    """Adds the derived values of ``copier_dagster.context.derive`` to every render, once the
+    answers given up front are checked."""
 
     def hook(self, ctx: dict) -> None:
+        # A bad answer given up front stops Copier with one line (validators.answers_error).
+        if message := validators.answers_error(ctx):
+            raise UserMessageError(message)
         ctx.update(context.derive(ctx))
 
 

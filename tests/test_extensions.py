@@ -11,6 +11,8 @@ import tomllib
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from copier_dagster import (
     choices,
@@ -74,10 +76,37 @@ def test_md_text_escapes_markdown(text, escaped):
 
 @pytest.mark.parametrize(
     ("project", "package"),
-    [("Acme Data", "acme_data"), ("9 Lives!", "lives"), ("Über-Daten 2", "uber_daten_2"), ("", "")],
-)
+    [
+        ("Acme Data", "acme_data"), ("9 Lives!", "lives"), ("Über-Daten 2", "uber_daten_2"),
+        ("my-project", "my_project"), ("Ünïcode Data", "unicode_data"), ("X", "x"),
+        ("123", "project_123"), ("日本語", "project"), ("", "project"),
+        ("Customer Analytics Platform Pipelines", "customer_analytics_platform"),
+        ("a" * 40, "a" * 32), ("class", "class_etl"), ("Dagster", "dagster_etl"),
+        ("tests", "tests_etl"),
+    ],
+)  # fmt: skip
 def test_to_package_name(project, package):
     assert quoting.to_package_name(project) == package
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(
+    project=st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), max_size=100),
+    prefix=st.sampled_from(["", "acme_", "x", "dagster_"]),
+)
+def test_the_package_name_derived_from_any_project_name_is_valid(project, prefix):
+    """A copy with --defaults takes the derived package name as it is: it must be valid."""
+    package = quoting.to_package_name(project, prefix=prefix)
+    assert validators.package_name_error(package, prefix=prefix) == "", package
+
+
+@pytest.mark.parametrize(
+    ("folder", "name"),
+    [("my_project", "my_project"), ("Acme Data", "Acme Data"), ("a\tb", "a b"),
+     ("x" * 90, "x" * 80), ("   ", "")],
+)  # fmt: skip
+def test_project_name_from_the_folder(folder, name):
+    assert quoting.to_project_name(folder) == name
 
 
 @pytest.mark.parametrize("name", ["acme", "acme_data", "a1", "pipelines_2", "a" * 32])
@@ -381,6 +410,32 @@ def test_copier_offers_the_choices_of_the_template_code():
     assert tuple(warehouses.WAREHOUSES) == choices.WAREHOUSES
     assert tuple(context.PARTITIONINGS) == choices.PARTITIONINGS
     assert tuple(deployment.DEPLOYMENT_PACKAGES) == choices.DEPLOYMENTS
+
+
+def test_answers_given_up_front_are_checked_as_copier_checks_them():
+    """validators.QUESTION_VALIDATORS is copier.yml's `validator:` of each question, and the
+    check of answers given up front (tests/test_questions.py runs it through the CLI) finds
+    bad choices, bad YAML and what each validator refuses."""
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    with_validator = {
+        name: spec["validator"]
+        for name, spec in config.items()
+        if isinstance(spec, dict) and "validator" in spec
+    }
+    assert {
+        name: f"{{{{ {name} | {check.__name__} }}}}"
+        for name, check in validators.QUESTION_VALIDATORS.items()
+    } == with_validator
+    error = validators.given_answer_error
+    assert error("warehouse", "duckdb") == error("etl_tools", "[dlt, dbt]") == ""
+    assert error("etl_tools", []) == error("owners", "[team:a]") == error("sample", "yes") == ""
+    assert error("warehouse", "oracle").startswith("Invalid choice for 'warehouse': 'oracle'")
+    assert error("etl_tools", "[dlt, spark]").startswith("Invalid choice for 'etl_tools'")
+    assert (
+        error("owners", "[a") == "Validation error for question 'owners': not a list, e.g. [a, b]"
+    )
+    assert error("package_name", "class").endswith("a Python keyword: try class_etl")
+    assert error("unknown_key", "anything") == ""
 
 
 @pytest.mark.parametrize(

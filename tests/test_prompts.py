@@ -36,7 +36,8 @@ QUESTIONS = {name: spec for name, spec in CONFIG.items() if not name.startswith(
 # the message Copier must show (from the validators themselves); the last keys are the answer.
 SESSION: dict[str, list[tuple[str, str | None]]] = {
     "project_name": [
-        (ENTER, validators.project_name_error("")),
+        # The default is the destination folder's name: cleared, the field is empty.
+        (CLEAR + ENTER, validators.project_name_error("")),
         ("Acme Data" + ENTER, None),
     ],
     "package_name": [

@@ -56,10 +56,42 @@ def test_bad_answer_is_refused(template, tmp_path, answers, question, rule):
         "copy", "--trust", "--defaults", "--vcs-ref", "HEAD",
         *data_args({**BASE_ANSWERS, **answers}), str(template), str(dst),
     )  # fmt: skip
-    assert result.returncode != 0
-    last_line = result.stderr.strip().splitlines()[-1]
-    assert question in last_line and rule in last_line, result.stderr[-2000:]
+    assert result.returncode == 1
+    # One line (Copier's UserMessageError), no traceback: the question and the rule.
+    lines = [line for line in result.stderr.splitlines() if "DirtyLocalWarning" not in line]
+    message = [line for line in lines if line.strip() and line.strip() != "warn("]
+    assert len(message) == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert question in message[0] and rule in message[0], result.stderr[-2000:]
     assert not dst.exists()
+
+
+@pytest.mark.parametrize(
+    ("folder", "project_name", "package_name"),
+    [("my_project", "my_project", "my_project"), ("123", "123", "project_123"),
+     ("Ünïcode Data", "Ünïcode Data", "unicode_data"), ("class", "class", "class_etl")],
+)  # fmt: skip
+def test_defaults_name_the_project_after_its_folder(template, tmp_path, folder, project_name,
+                                                    package_name):  # fmt: skip
+    """`copier copy --trust --defaults <template> my_project`, as the README offers it: the
+    project is named after its folder (as create-dagster names it), the package after that."""
+    result = copier_cli(
+        "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--skip-tasks", str(template),
+        folder, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    answers = yaml.safe_load((tmp_path / folder / ".copier-answers.yml").read_text())
+    assert (answers["project_name"], answers["package_name"]) == (project_name, package_name)
+    assert (tmp_path / folder / "src" / package_name / "definitions.py").is_file()
+
+
+def test_defaults_without_a_usable_folder_name_stop_with_one_line(template, tmp_path):
+    result = copier_cli(
+        "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", str(template), " ", cwd=tmp_path
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "project_name" in last_line and "-d project_name=" in last_line, last_line
+    assert not (tmp_path / " ").exists()
 
 
 # The longest answers the questions accept, on combinations that together render every file.

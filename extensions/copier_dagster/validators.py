@@ -15,9 +15,14 @@ import keyword
 import re
 import sys
 import zoneinfo
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from . import organization
+from .choices import QUESTIONS
 
 # Top-level modules of every package a rendered project can install (any answers, the pinned
 # versions of versions.toml, their whole dependency tree): one a line. A package of the same name
@@ -193,4 +198,66 @@ def cron_error(value: object) -> str:
         expanded.append(_cron_values(field, low, high))
     if expanded[3] == {2} and expanded[2] in ({30}, {31}):
         return "never runs: no February 30 or 31"
+    return ""
+
+
+# Each question's validator, as copier.yml's `validator:` calls it (tests/test_extensions.py
+# checks that they agree).
+QUESTION_VALIDATORS = {
+    "project_name": project_name_error,
+    "package_name": package_name_error,
+    "description": line_error,
+    "author_name": line_error,
+    "author_email": email_error,
+    "owners": owners_error,
+    "partition_start": partition_start_error,
+    "timezone": timezone_error,
+    "refresh_cron": cron_error,
+}
+_YAML_QUESTIONS = ("etl_tools", "owners")
+
+
+def given_answer_error(question: str, value: object) -> str:
+    """What Copier says of an answer given up front (`-d`, `--data-file`, the API's data and
+    defaults), or "" if it takes it: its choices, then its validator."""
+    if question in _YAML_QUESTIONS and isinstance(value, str):
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return f"Validation error for question '{question}': not a list, e.g. [a, b]"
+    choices = QUESTIONS.get(question)
+    if choices is not None:
+        picked = value if isinstance(value, list) and question == "etl_tools" else [value]
+        for answer in picked:
+            if str(answer) not in choices:
+                return f"Invalid choice for '{question}': {answer!r} is not in {list(choices)}"
+    check = QUESTION_VALIDATORS.get(question)
+    message = check(value) if check else ""
+    return f"{COPIER_PREFIX.format(question=question)}{message}" if message else ""
+
+
+def answers_error(context: Mapping[str, Any]) -> str:
+    """The first problem of the answers given up front, or of the project name the destination
+    folder gives with --defaults, as one line; or "".
+
+    Copier raises a ValueError on them, which its command line prints as a traceback; the
+    template's context hook (extensions/template.py) checks them first, at the first render
+    of the questions, and raises Copier's UserMessageError with this message instead: one line,
+    exit code 1, nothing written. Questions asked interactively keep Copier's own checks.
+    """
+    conf = context.get("_copier_conf")
+    if conf is None or str(context.get("_copier_phase")) != "prompt":
+        return ""
+    given = {**(conf["user_defaults"] or {}), **(conf["data"] or {})}
+    for question, value in given.items():
+        if message := given_answer_error(question, value):
+            return message
+    if conf["defaults"] and "project_name" not in context:
+        from .quoting import to_project_name
+
+        if message := project_name_error(to_project_name(context.get("_folder_name", ""))):
+            return (
+                f"{COPIER_PREFIX.format(question='project_name')}{message} (with --defaults it "
+                "is the destination folder's name): give it with -d project_name=..."
+            )
     return ""

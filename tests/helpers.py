@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -72,11 +73,37 @@ def run(
     return subprocess.CompletedProcess(cmd, process.returncode, out, err)
 
 
-def query_warehouse(project: Path, sql: str) -> list[list]:
+# strace of every process a command starts, stopped only at connect() (seccomp filter: the
+# command runs at nearly full speed) and execve() (which command made each attempt).
+STRACE = [
+    "strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,execve", "-e", "signal=none",
+    "-s", "300",
+]  # fmt: skip
+LOOPBACK = re.compile(r'inet_addr\("127\.|inet_pton\(AF_INET6, "(::1|::ffff:127\.)')
+
+
+def outbound_connects(log: str) -> list[tuple[str, str]]:
+    """(command, call) of each connect() in an STRACE log to an address that is neither a Unix
+    socket nor loopback: a DNS lookup, or a connection out. The command is the argv its process
+    ran (`?` for a thread or a process that only forked)."""
+    commands: dict[str, str] = {}
+    attempts = []
+    for line in log.splitlines():
+        pid, _, call = line.partition(" ")
+        call = call.strip()
+        if call.startswith("execve("):
+            argv = re.search(r"\[(.*?)\]", call)
+            commands[pid] = argv.group(1) if argv else call
+        elif call.startswith("connect(") and "AF_UNIX" not in call and not LOOPBACK.search(call):
+            attempts.append((commands.get(pid, "?"), call))
+    return attempts
+
+
+def query_warehouse(project: Path, sql: str, read_only: bool = True) -> list[list]:
     """Run SQL on the project's DuckDB file with the project's own Python and duckdb."""
     script = (
         "import duckdb, json, sys\n"
-        "conn = duckdb.connect('data/warehouse.duckdb', read_only=True)\n"
+        f"conn = duckdb.connect('data/warehouse.duckdb', read_only={read_only})\n"
         "print(json.dumps(conn.execute(sys.argv[1]).fetchall(), default=str))\n"
     )
     out = run([str(project / ".venv/bin/python"), "-c", script, sql], project).stdout

@@ -30,9 +30,11 @@ from helpers import (
     E2E_TOOL_SUBSETS,
     NO_DBT_METADATA,
     REPO,
+    STRACE,
     copier_cli,
     data_args,
     expected_by_country,
+    outbound_connects,
     query_warehouse,
     run,
     sample_file,
@@ -269,19 +271,40 @@ def test_project_tests_pass(project):
         assert "tests/test_integration.py" in line and "prod variables not set" in line, line
 
 
-def test_launch_materializes_the_sample_numbers(project):
+# dagster-dbt runs `dbt --version` once per run (DbtCliResource), and dbt's `--version` asks PyPI
+# for the latest dbt-core and adapter versions: no setting of dbt-core 1.11 or dagster-dbt 0.29
+# turns it off (the rendered README says so). The one exception to "no connection attempt".
+DBT_VERSION_CHECK = re.compile(r'"([^"]*/)?dbt", "--version"')
+
+
+def test_launch_materializes_the_sample_numbers(project, tmp_path):
     """The whole graph on one partition, with the network cut (`unshare -n`) where the machine
-    allows it: nothing is downloaded at run time (dbt packages, DuckDB extensions, telemetry)."""
+    allows it: nothing is downloaded at run time (dbt packages, DuckDB extensions, telemetry).
+    Under strace, where it is installed, every connect() is recorded (the cut network makes it
+    fail at once): none may go anywhere but to a Unix socket or loopback, not even a DNS lookup,
+    except those of dbt's version check."""
     # A fresh warehouse: other tests of the same project may have filled it (a backfill).
     (project["dir"] / "data" / "warehouse.duckdb").unlink(missing_ok=True)
     cmd = [".venv/bin/dg", "launch", "--assets", "*"]
     if project["partition"]:
         cmd += ["--partition", project["partition"]]
+    log = tmp_path / "connect.strace"
+    if shutil.which("strace"):
+        cmd = [*STRACE, "-o", str(log), *cmd]
+    elif os.environ.get("CI"):
+        pytest.fail("CI must count the launch's connection attempts: it needs strace")
     if os.geteuid() == 0 and shutil.which("unshare"):
         cmd = ["unshare", "-n", *cmd]
     elif os.environ.get("CI"):
         pytest.fail("CI must run the launch offline: it needs root and unshare (unshare -n)")
     run(cmd, project["dir"], env=NO_DBT_METADATA)
+    if log.exists():
+        attempts = outbound_connects(log.read_text())
+        unexpected = [a for a in attempts if not DBT_VERSION_CHECK.fullmatch(a[0])]
+        assert not unexpected, "connection attempts:\n" + "\n".join(map(str, unexpected))
+        # When dbt or dagster-dbt drop the check, this fails: remove DBT_VERSION_CHECK and the
+        # rendered README's note on it.
+        assert bool(attempts) is (project["dir"] / "dbt").is_dir(), attempts
 
     marts = query_warehouse(
         project["dir"],
@@ -1039,29 +1062,38 @@ def test_dg_dev_shows_every_asset_documented(project, tmp_path):
 
 @full_components_only
 def test_backfill_from_dg_dev(project, tmp_path):
-    """A backfill of the summary's next two days from `dg dev`: both runs are queued at once and
-    run one after another (dagster.yaml), each writing the one DuckDB file."""
+    """Backfills of the summary from `dg dev`: one of a day, then one of five days, which is ONE
+    run (the asset's single-run backfill policy) and writes each day's rows as the runs of one
+    day each did (the launch's day and the first backfill's), with the sample's numbers."""
     warehouse = project["dir"] / "data" / "warehouse.duckdb"
     # The test above left the first day and its upstream tables; run alone, build them.
     if not warehouse.exists():
         launch = [".venv/bin/dg", "launch", "--assets", "*", "--partition", "2025-01-01"]
         run(launch, project["dir"], env=NO_DBT_METADATA)
-    backfilled = ["2025-01-02", "2025-01-03"]
+    summary_sql = (
+        "SELECT CAST(period_start AS VARCHAR), country, orders, customers, revenue"
+        " FROM analytics.order_summary ORDER BY 1, 2"
+    )
+    days = ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04", "2025-01-05"]
     log = tmp_path / "dg-dev.log"
     with dg_dev(project["dir"], CLEAN_ENV, log) as ui:
-        backfill = ui.backfill([["analytics", "order_summary"]], backfilled)
-        status, runs = ui.wait_for_backfill(backfill, 600, runs_expected=len(backfilled))
-    assert status not in {"FAILED", "CANCELED", "COMPLETED_FAILED"}, log.read_text()[-5000:]
-    assert len(runs) == len(backfilled), runs
-    assert all(r["status"] == "SUCCESS" for r in runs), log.read_text()[-5000:]
-    first, second = sorted((r["startTime"], r["endTime"]) for r in runs)
-    assert first[1] <= second[0], f"the backfill's runs overlapped: {runs}"
-    summary = query_warehouse(
-        project["dir"],
-        "SELECT CAST(period_start AS VARCHAR), country, orders, customers, revenue"
-        " FROM analytics.order_summary",
-    )
-    days = ["2025-01-01", *backfilled, "2025-01-04"]
-    for day, next_day in itertools.pairwise(days):
+        one_day = ui.backfill([["analytics", "order_summary"]], days[1:2])
+        status, runs = ui.wait_for_backfill(one_day, 600, runs_expected=1)
+        assert [r["status"] for r in runs] == ["SUCCESS"], log.read_text()[-5000:]
+        single_runs = query_warehouse(project["dir"], summary_sql)
+        assert {row[0] for row in single_runs} == set(days[:2]), single_runs
+        # The backfill must write these rows again, not find them.
+        query_warehouse(project["dir"], "DELETE FROM analytics.order_summary", read_only=False)
+        backfill = ui.backfill([["analytics", "order_summary"]], days)
+        # Until the backfill is finished (the daemon's next tick): every run it starts counts.
+        status, runs = ui.wait_for_backfill(backfill, 600)
+    assert status == "COMPLETED_SUCCESS", log.read_text()[-5000:]
+    assert len(runs) == 1 and runs[0]["status"] == "SUCCESS", runs
+    tags = {tag["key"]: tag["value"] for tag in runs[0]["tags"]}
+    assert tags["dagster/asset_partition_range_start"] == days[0], tags
+    assert tags["dagster/asset_partition_range_end"] == days[-1], tags
+    summary = query_warehouse(project["dir"], summary_sql)
+    assert [row for row in summary if row[0] in days[:2]] == single_runs
+    for day, next_day in itertools.pairwise([*days, "2025-01-06"]):
         rows = {row[1]: row[2:] for row in summary if row[0] == day}
         assert rows == expected_by_country(day, next_day), day

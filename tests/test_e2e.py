@@ -782,7 +782,7 @@ def test_a_bad_landed_file_stops_the_run_and_changes_no_table(project, bad_runs,
         for name, _, said in broken:
             [message] = [m for m in outcome["failures"] if f"landing/{name}" in m]
             assert f"landing/{name}, {said}" in message, message
-            assert message.endswith("The tables are unchanged: fix the file."), message
+            assert message.rstrip().endswith("The tables are unchanged: fix the file."), message
 
 
 # The sample files as spreadsheets write them: a byte-order mark, CRLF line ends, quoted values

@@ -232,7 +232,7 @@ def test_plain_loader_copies_real_world_files_into_postgres_and_refuses_bad_ones
         assert not outcome["success"], said
         [message] = outcome["failures"]
         assert f"{tmp_path / 'landed.csv'}, {said}" in message, message
-        assert message.endswith("The tables are unchanged: fix the file."), message
+        assert message.rstrip().endswith("The tables are unchanged: fix the file."), message
         assert outcome["rows"] == REAL_WORLD_ROWS, said
 
 

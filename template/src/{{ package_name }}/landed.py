@@ -29,7 +29,7 @@ def scan(path: Path, columns: dict[str, str], options: str = ROWS) -> str:
     """DuckDB's read_csv of the landed file at `path`, its `columns` ({name: DuckDB type}, in the
     file's order)."""
     struct = ", ".join(f"{literal(name)}: {literal(type_)}" for name, type_ in columns.items())
-    return f"read_csv({literal(str(path))}, columns = {{{struct}}}, {DIALECT}, {options})"
+    return f"read_csv({literal(str(path))}, columns = {{ {struct} }}, {DIALECT}, {options})"
 
 
 def header(path: Path) -> list[str]:

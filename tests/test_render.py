@@ -245,7 +245,7 @@ WAREHOUSE_PACKAGES = {
 # Packages imported under another name.
 IMPORT_NAMES = {"python-dotenv": "dotenv"}
 TOOL_PACKAGES = {
-    "dlt": {"dagster-dlt", "dlt"},
+    "dlt": {"dagster-dlt", "dlt", "pyarrow"},
     "sling": {"dagster-sling", "sling", "sling-linux-amd64", "duckdb-cli"},
     "dbt": {"dagster-dbt", "dbt-core", "dbt-duckdb"},
 }

@@ -503,7 +503,10 @@ def test_secret_scan_allows_references(line):
 # partitions come or go. Sling taking over dlt's tables (the shared warehouse.drop_other_columns
 # and conventions.prepare_for_sling) added 10 (defaults) and 26 (full components); a table added
 # to dlt or Sling without its contract named by `dg check defs` (checks.contract), 8 more.
-SIZE_LIMITS = {"defaults": 758, "full components": 833}
+# Landed files read and checked by DuckDB, and loaded through each warehouse's bulk path (issue
+# 21: landed.py, with the line, column and value of a bad file; warehouse.load_landed) added 137
+# to both, less the Python parser they replace.
+SIZE_LIMITS = {"defaults": 895, "full components": 970}
 
 
 @pytest.mark.parametrize(

@@ -616,9 +616,7 @@ def assert_warehouse_follows(project: Path, answers: dict, partition: str | None
     for table, loader in loaders.items():
         with sample_file(f"{table}.csv").open() as f:
             columns = f.readline().strip().split(",")
-        columns += {"dlt": ["_dlt_load_id", "_dlt_id"], "sling": ["_sling_loaded_at"]}.get(
-            loader, []
-        )
+        columns += {"dlt": ["_dlt_load_id"], "sling": ["_sling_loaded_at"]}.get(loader, [])
         rows = query_warehouse(project, COLUMNS.format(schema="raw", table=table))
         assert sorted(r[0] for r in rows) == sorted(columns), (table, loader)
     kinds = query_warehouse(

@@ -13,6 +13,7 @@ skipped, naming the variables they need.
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 from collections.abc import Iterator
@@ -148,6 +149,91 @@ def test_project_integration_tests_pass_on_postgres(pg_project, postgres):
     )
     assert tested.returncode == 0, tested.stdout[-5000:]
     assert "3 passed" in tested.stdout.strip().splitlines()[-1], tested.stdout
+
+
+PLAIN_LOADS = '''"""The plain Python loader (raw_csv_asset, RawCsvTable's) of `raw.landed`,
+run in-process on each landed file (base64 of its bytes) of the JSON on stdin: each run's
+success, failures and the table's rows after it, as JSON on stdout."""
+
+import base64
+import json
+import sys
+
+import dagster as dg
+
+from acme_data import settings
+from acme_data.components.raw_csv_table import raw_csv_asset
+from acme_data.warehouse import build_warehouse
+
+columns, key, files = json.load(sys.stdin)
+asset = raw_csv_asset("landed", columns, key)
+outcomes = []
+for content in files:
+    (settings.LANDING_DIR / "landed.csv").write_bytes(base64.b64decode(content))
+    result = dg.materialize(
+        [asset], resources={"warehouse": build_warehouse()}, raise_on_error=False
+    )
+    failures = [e.step_failure_data.error.message for e in result.get_step_failure_events()]
+    with dg.build_resources({"warehouse": build_warehouse()}) as resources:
+        with resources.warehouse.get_connection() as conn:
+            cursor = conn.cursor()
+            cursor.execute(f"SELECT * FROM raw.landed ORDER BY {key}")
+            rows = [list(row) for row in cursor.fetchall()]
+    outcomes.append({"success": result.success, "failures": failures, "rows": rows})
+print(json.dumps(outcomes))
+'''
+LANDED_CONTRACT = ("customer_id integer, name text, country text, signup_date date", "customer_id")
+# As spreadsheets write them: a byte-order mark, CRLF, quoted commas, quotes and a line break,
+# empty values (quoted or not), spaces kept, a blank line at the end.
+REAL_WORLD = (
+    "\ufeffcustomer_id,name,country,signup_date\r\n"
+    '1,"Lovelace, Ada ""the first""\nline two",DE,2024-11-01\r\n'
+    '2,,"",2024-11-02\r\n'
+    "3, Alan Turing ,US,2024-11-03\r\n"
+    "\r\n"
+).encode()
+REAL_WORLD_ROWS = [
+    ["1", 'Lovelace, Ada "the first"\nline two', "DE", "2024-11-01"],
+    ["2", None, None, "2024-11-02"],
+    ["3", " Alan Turing ", "US", "2024-11-03"],
+]
+HEADER = "customer_id,name,country,signup_date\n"
+BAD_FILES = {
+    "line 3, column signup_date: '2024-02-30' is not of type date":
+        HEADER + "1,Ada,DE,2024-11-01\n2,Grace,FR,2024-02-30\n",
+    "line 2: the file is not UTF-8": (HEADER + "1,Andr\u00e9,FR,2024-11-01\n").encode("latin-1"),
+    "line 3, column customer_id: the key '1' is repeated":
+        HEADER + "1,Ada,DE,2024-11-01\n1,Grace,FR,2024-11-02\n",
+    "line 1: no column country": "customer_id,name,signup_date\n1,Ada,2024-11-01\n",
+}  # fmt: skip
+
+
+def test_plain_loader_copies_real_world_files_into_postgres_and_refuses_bad_ones(
+    pg_project, postgres, tmp_path
+):
+    """The plain Python loader on prod PostgreSQL (COPY of the CSV file DuckDB writes): a file as
+    spreadsheets write it loads with its values as written, NULL where empty; a bad file fails
+    naming the file, line, column and value, and the table keeps its rows."""
+    files = [REAL_WORLD] + [b if isinstance(b, bytes) else b.encode() for b in BAD_FILES.values()]
+    env = {
+        **CLEAN_ENV, **postgres_variables(postgres), "ACME_DATA_ENV": "prod",
+        "ACME_DATA_LANDING_DIR": str(tmp_path),
+    }  # fmt: skip
+    payload = [*LANDED_CONTRACT, [base64.b64encode(f).decode() for f in files]]
+    ran = subprocess.run(
+        ["uv", "run", "python", "-c", PLAIN_LOADS], cwd=pg_project, env=env,
+        input=json.dumps(payload), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-5000:]
+    good, *bad = json.loads(ran.stdout.splitlines()[-1])
+    assert good["success"], good["failures"]
+    assert good["rows"] == REAL_WORLD_ROWS
+    for said, outcome in zip(BAD_FILES, bad, strict=True):
+        assert not outcome["success"], said
+        [message] = outcome["failures"]
+        assert f"{tmp_path / 'landed.csv'}, {said}" in message, message
+        assert message.rstrip().endswith("The tables are unchanged: fix the file."), message
+        assert outcome["rows"] == REAL_WORLD_ROWS, said
 
 
 # --- The components style on PostgreSQL: Sling and dbt, twice in a row ------------------------

@@ -56,7 +56,7 @@ PARTITIONINGS: dict[str, dict[str, Any]] = {
 
 BASE_DEPENDENCIES = ("dagster", "dagster-duckdb", "duckdb", "python-dotenv")
 TOOL_DEPENDENCIES = {
-    "dlt": ("dagster-dlt", "dlt"),
+    "dlt": ("dagster-dlt", "dlt", "pyarrow"),
     "sling": ("dagster-sling", "sling", "sling-linux-amd64", "duckdb-cli"),
     "dbt": ("dagster-dbt", "dbt-core", "dbt-duckdb"),
 }

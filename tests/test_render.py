@@ -200,6 +200,7 @@ def tool_files(
         "tests/test_pipeline.py": sample,
         "tests/test_assets.py": sample,
         "tests/test_integration.py": sample,
+        "tests/test_sample.py": sample,
         # Each tool's wiring stays without the sample: resources, the dbt project, components.
         ingest + "dlt_pipeline.py": sample and "dlt" in tools and pythonic,
         ingest + "sling_replication.py": sample and "sling" in tools and pythonic,
@@ -214,6 +215,7 @@ def tool_files(
         ingest + "dlt_pipeline/loads.py": sample and "dlt" in tools and not pythonic,
         components + "dlt_loads.py": "dlt" in tools and not pythonic,
         components + "sling_loads.py": "sling" in tools and not pythonic,
+        components + "dbt_models.py": "dbt" in tools and not pythonic,
         ingest + "sling_replication/defs.yaml": sample and "sling" in tools and not pythonic,
         ingest + "sling_replication/replication.yaml": sample and "sling" in tools and not pythonic,
         transform + "dbt_models/defs.yaml": "dbt" in tools and not pythonic,
@@ -225,6 +227,8 @@ def tool_files(
         # The project component platform teams scaffold new sources from: in both styles.
         components + "__init__.py": True,
         components + "raw_csv_table.py": True,
+        # Every asset of defs/analytics/ in group analytics, dg's scaffolded ones too.
+        "src/acme_data/defs/analytics/defs.yaml": True,
         "tests/test_raw_csv_table.py": True,
     }
 

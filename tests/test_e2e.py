@@ -430,7 +430,7 @@ def test_the_readmes_steps_end_green(project, tmp_path):
     example selection, a landed file made a raw table by RawCsvTable, a dbt model with ordinary
     tests (no description, no meta). After each, the README's checks (`dg check defs`, `ty
     check`, `pre-commit run --all-files`, `pytest`) pass: a pre-commit hook redraws the lineage
-    diagram, the stub type-checks, the asset lands in the group the example selects, the dbt
+    diagram, the stub type-checks, the example target selects the scaffolded asset, the dbt
     tests' checks are described."""
     root = project["dir"]
     readme_path = root / "README.md"
@@ -448,7 +448,7 @@ def test_the_readmes_steps_end_green(project, tmp_path):
     added = [defs / "my_schedule.py", defs / "my_sensor.py", defs / "analytics/my_asset.py"]
     added += [landed, models / "country_revenue.sql", models / "country_revenue.yml"]
     try:
-        # An asset, scaffolded, with a docstring: its stub type-checks, its group is analytics.
+        # An asset, scaffolded, with a docstring: its stub type-checks.
         scaffold = r"`(uv run dg scaffold defs {} [^`]+)`"
         run(shlex.split(readme_says(text, scaffold.format(r"dagster\.asset"))), root)
         docstring = readme_says(text, r'e\.g\. `("""[^`]+""")` as its first line')
@@ -734,11 +734,13 @@ def test_readme_lineage_goes_stale_and_is_redrawn(project):
         assert "is stale: run `uv run python scripts/lineage.py`" in stale.stdout, stale.stdout
         run(["uv", "run", "python", "scripts/lineage.py"], project["dir"])
         redrawn = readme.read_text()
-        # The new asset in group analytics, as every asset of its folder (defs/analytics/defs.yaml),
-        # with its arrow; the rest as it was.
-        summary = '    analytics_order_summary["analytics/order_summary<br>python"]\n'
+        # The new asset in a box of its own (it has no group) with its arrow; the rest as it was.
         expected = rendered.replace(
-            summary, summary + '    analytics_top_customers["analytics/top_customers<br>sql"]\n'
+            "  subgraph ingest\n",
+            "  subgraph default\n"
+            '    analytics_top_customers["analytics/top_customers<br>sql"]\n'
+            "  end\n"
+            "  subgraph ingest\n",
         ).replace(
             "  marts_fct_orders --> analytics_order_summary\n",
             "  marts_dim_customers --> analytics_top_customers\n"

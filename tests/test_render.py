@@ -227,8 +227,6 @@ def tool_files(
         # The project component platform teams scaffold new sources from: in both styles.
         components + "__init__.py": True,
         components + "raw_csv_table.py": True,
-        # Every asset of defs/analytics/ in group analytics, dg's scaffolded ones too.
-        "src/acme_data/defs/analytics/defs.yaml": True,
         "tests/test_raw_csv_table.py": True,
     }
 

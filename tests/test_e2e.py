@@ -11,6 +11,7 @@ import json
 import os
 import random
 import re
+import shlex
 import shutil
 import subprocess
 from datetime import UTC, date, datetime
@@ -370,43 +371,190 @@ def test_check_defs_in_prod(project, tmp_path):
     assert manifest["metadata"]["adapter_type"] == "duckdb"
 
 
+def working_on_it(readme: str) -> tuple[str, str]:
+    """The README's "Working on it" section: after its block of checks with its lines joined,
+    and as it is."""
+    section = readme.split("\n## Working on it\n")[1].split("\n## ")[0]
+    return re.sub(r"\n\s*", " ", section.split("```", 2)[2]), section
+
+
+def readme_says(text: str, pattern: str) -> str:
+    found = re.search(pattern, text)
+    assert found, f"the README's Working on it no longer says {pattern!r}"
+    return found[1]
+
+
+# The checks the README's Working on it lists (test_the_readmes_steps_end_green reads them there).
+README_CHECKS = [
+    "uv run dg check defs", "uv run ty check", "uv run pre-commit run --all-files", "uv run pytest"
+]  # fmt: skip
+# Hooks that fix files: a run in which one changes a file fails, the next passes (the README).
+FIXERS = {"lineage", "ruff-format", "trailing-whitespace", "end-of-file-fixer", "mixed-line-ending"}
+
+
+def follow_the_checks(root: Path, checks: list[str], env: dict) -> str:
+    """The README's checks, as it lists them; a pre-commit run that failed only because a hook
+    fixed a file is run again, as it says. What the first pre-commit run said."""
+    said = ""
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)  # as a commit would
+    for command in checks:
+        done = subprocess.run(
+            shlex.split(command), cwd=root, env=env, capture_output=True, text=True, timeout=900
+        )
+        out = done.stdout + done.stderr
+        if "pre-commit run" in command:
+            said = out
+            if done.returncode:
+                failed = set(re.findall(r"^- hook id: (\S+)", out, re.M))
+                assert failed and failed <= FIXERS, out[-5000:]
+                assert "files were modified by this hook" in out, out[-5000:]
+                done = subprocess.run(
+                    shlex.split(command), cwd=root, env=env, capture_output=True, text=True,
+                    timeout=900,
+                )  # fmt: skip
+                out = done.stdout + done.stderr
+        assert done.returncode == 0, f"{command}\n{out[-5000:]}"
+        if command.endswith("pytest"):
+            assert " failed" not in out.splitlines()[-1], out[-5000:]
+    return said
+
+
+def give_a_docstring(scaffolded: Path, docstring: str) -> None:
+    """The README's step after `dg scaffold defs dagster.asset`: a docstring as the first line of
+    the stub's body (`...`, which stays)."""
+    stub = scaffolded.read_text()
+    assert stub.rstrip().endswith(": ..."), stub
+    scaffolded.write_text(stub.rstrip().removesuffix(" ...") + f"\n    {docstring}\n    ...\n")
+
+
+COUNTRY_REVENUE_SQL = """select country, count(*) as orders, sum(amount) as revenue
+from {{ ref('fct_orders') }}
+group by country
+"""
+# Ordinary dbt tests, without a description or meta: their checks are described in words.
+COUNTRY_REVENUE_YML = """models:
+  - name: country_revenue
+    description: Completed orders and revenue per country.
+    columns:
+      - name: country
+        data_type: text
+        data_tests: [unique, not_null]
+      - name: orders
+        data_type: bigint
+      - name: revenue
+        data_type: decimal(38, 2)
+"""
+SHIPMENTS = "shipment_id,shipped_on,weight,carrier\n1,2025-01-02,1.5,post\n2,2025-01-03,20,rail\n"
+
+
 @defaults_only
-def test_documented_changes_keep_the_project_green(project):
-    """The README's "Working on it" changes, made as it says: an asset, a schedule and a sensor
-    scaffolded by dg, a landed file made a raw table by RawCsvTable, a dbt model with its columns;
-    the lineage redrawn. The project's `dg check defs` and tests pass: the conventions every
-    asset follows are applied to the new ones (owners, automation, a link to their code)."""
+def test_the_readmes_steps_end_green(project, tmp_path):
+    """The README's "Working on it" steps followed as written, their commands taken from it: an
+    asset scaffolded by dg and given a docstring, a schedule and a sensor targeting the README's
+    example selection, a landed file made a raw table by RawCsvTable, a dbt model with ordinary
+    tests (no description, no meta). After each, the README's checks (`dg check defs`, `ty
+    check`, `pre-commit run --all-files`, `pytest`) pass: a pre-commit hook redraws the lineage
+    diagram, the stub type-checks, the example target selects the scaffolded asset, the dbt
+    tests' checks are described."""
     root = project["dir"]
+    readme_path = root / "README.md"
+    readme = readme_path.read_text()
+    text, section = working_on_it(readme)
+    checks = [
+        line.split("#")[0].strip()
+        for line in section.split("```bash\n")[1].split("```")[0].splitlines()
+    ]
+    assert checks == README_CHECKS
+    env = {**CLEAN_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit")}
     defs = root / "src/acme_data/defs"
-    models = root / "dbt/models/marts"
-    landed = root / "data/landing/new_source.csv"
+    landed = root / "data/landing" / readme_says(text, r"put `(\w+\.csv)` in the landing folder")
+    models = root / readme_says(text, r"\(e\.g\. `(dbt/models/\w+/)`\)")
     added = [defs / "my_schedule.py", defs / "my_sensor.py", defs / "analytics/my_asset.py"]
-    added += [landed, models / "top_customers.sql", models / "top_customers.yml"]
-    readme = (root / "README.md").read_text()
+    added += [landed, models / "country_revenue.sql", models / "country_revenue.yml"]
     try:
-        for kind, path in [("schedule", "my_schedule.py"), ("sensor", "my_sensor.py")]:
-            run(["uv", "run", "dg", "scaffold", "defs", f"dagster.{kind}", path], root)
-        run(["uv", "run", "dg", "scaffold", "defs", "dagster.asset", "analytics/my_asset.py"], root)
-        schedule = added[0].read_text()
-        selection = 'target=dg.AssetSelection.groups("analytics")'
-        added[0].write_text(schedule.replace('target="*"', selection))
-        landed.write_text("source_id,name\n1,first\n2,second\n")
-        scaffold_new_source(root)
-        added[4].write_text(TOP_CUSTOMERS_SQL)
-        added[5].write_text(TOP_CUSTOMERS_YML)
-        run(["uv", "run", "python", "scripts/lineage.py"], root)
-        diagram = (root / "README.md").read_text()
-        assert all(name in diagram for name in ["my_asset", "raw/new_source", "top_customers"])
-        run(["uv", "run", "dg", "check", "defs"], root)
-        run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"], root)
+        # An asset, scaffolded, with a docstring: its stub type-checks.
+        scaffold = r"`(uv run dg scaffold defs {} [^`]+)`"
+        run(shlex.split(readme_says(text, scaffold.format(r"dagster\.asset"))), root)
+        docstring = readme_says(text, r'e\.g\. `("""[^`]+""")` as its first line')
+        give_a_docstring(added[2], docstring)
+        said = follow_the_checks(root, checks, env)
+        assert "redraw the lineage" in said
+        assert "my_asset" in readme_path.read_text().split("```mermaid")[1]
+
+        # A schedule and a sensor, their targets the README's example.
+        target = readme_says(text, r"e\.g\. `(target=dg\.AssetSelection[^`]+)`")
+        for kind in ("schedule", "sensor"):
+            run(shlex.split(readme_says(text, scaffold.format(rf"dagster\.{kind}"))), root)
+        for path, scaffolded in [(added[0], 'target="*"'), (added[1], "target=None")]:
+            code = path.read_text()
+            assert scaffolded in code, code
+            path.write_text(code.replace(scaffolded, target))
+        follow_the_checks(root, checks, env)
+        selected = subprocess.run(
+            [".venv/bin/python", "-c", SELECTED_BY_MY_SCHEDULE], cwd=root, env=CLEAN_ENV,
+            capture_output=True, text=True, timeout=600, check=True,
+        ).stdout.split()  # fmt: skip
+        assert "my_asset" in selected, selected
+
+        # A raw source: the landed file, RawCsvTable's defs.yaml, its columns given their types.
+        landed.write_text(SHIPMENTS)
+        run(shlex.split(readme_says(text, scaffold.format(r"\S+\.RawCsvTable"))), root)
+        typed = readme_says(text, r'e\.g\. `(columns: "[^"]+")`')
+        source = defs / "ingest" / landed.stem / "defs.yaml"
+        source.write_text(re.sub(r"columns: .*", typed, source.read_text()))
+        follow_the_checks(root, checks, env)
+
+        # A dbt model with ordinary tests.
+        added[4].write_text(COUNTRY_REVENUE_SQL)
+        added[5].write_text(COUNTRY_REVENUE_YML)
+        follow_the_checks(root, checks, env)
+        listed = json.loads(run(["uv", "run", "dg", "list", "defs", "--json"], root).stdout)
+        described = {
+            c["name"]: c["description"]
+            for c in listed["asset_checks"]
+            if c["asset_key"] == "marts/country_revenue"
+        }
+        assert described == {
+            "unique_country_revenue_country": "`country` of `country_revenue` is unique.",
+            "not_null_country_revenue_country": "`country` of `country_revenue` is never null.",
+        }
+        diagram = readme_path.read_text().split("```mermaid")[1]
+        for name in ("my_asset", f"raw/{landed.stem}", "marts/country_revenue"):
+            assert name in diagram, diagram
     finally:
         for path in added:
             path.unlink(missing_ok=True)
-        shutil.rmtree(defs / "ingest/new_source", ignore_errors=True)
-        (root / "README.md").write_text(readme)
+        shutil.rmtree(defs / "ingest" / landed.stem, ignore_errors=True)
+        readme_path.write_text(readme)
+        subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+
+
+# The assets the schedule the README's steps add runs.
+SELECTED_BY_MY_SCHEDULE = """
+import warnings
+warnings.simplefilter("ignore")
+from acme_data.definitions import defs
+
+definitions = defs()
+job = definitions.resolve_job_def(definitions.resolve_schedule_def("my_schedule").job_name)
+print(*sorted(key.to_user_string() for key in job.asset_layer.selected_asset_keys))
+"""
 
 
 SHOP_DBT = REPO / "tests" / "data" / "shop_dbt"
+# Some of its ordinary dbt tests, and the words that describe their checks.
+SHOP_CHECKS = [
+    ("main_staging/shop_orders",
+     "relationships_shop_orders_customer_id__customer_id__ref_shop_customers_",
+     "`customer_id` of `shop_orders` is a `customer_id` of `shop_customers`."),
+    ("main_staging/shop_orders",
+     "accepted_values_shop_orders_status__completed__cancelled__returned",
+     "`status` of `shop_orders` is one of 'completed', 'cancelled', 'returned'."),
+    ("main_staging/shop_customers", "not_null_shop_customers_country_code",
+     "`country_code` of `shop_customers` is never null."),
+    ("main_finance/revenue_by_region", "unique_revenue_by_region_region",
+     "`region` of `revenue_by_region` is unique."),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -414,10 +562,12 @@ SHOP_DBT = REPO / "tests" / "data" / "shop_dbt"
 )
 def test_your_own_dbt_project_replaces_the_sample(project, tmp_path):
     """The README's steps to bring one's own dbt project (tests/data/shop_dbt: a seed, marts in
-    two schemas, a snapshot, dbt's default generate_schema_name), followed as written: the
-    project's test names the asset still on a sample model and the file to delete; once it is
-    gone, the asset keys are the relations dbt writes, seeds and snapshots carry the project's
-    group, owners and automation, and a launch builds those relations."""
+    two schemas, a snapshot, dbt's default generate_schema_name, ordinary dbt tests without
+    description or meta), followed as written: the project's test names the asset still on a
+    sample model and the file to delete; the steps delete only the sample's files, then the
+    README's checks pass without a test file edited; the asset keys are the relations dbt
+    writes, seeds and snapshots carry the project's group, owners and automation, the tests'
+    checks are described, and a launch builds those relations."""
     root = project["dir"]
     readme = (root / "README.md").read_text()
     saved = {name: tmp_path / "saved" / name for name in ("dbt", "tests", "src/acme_data/defs")}
@@ -426,6 +576,7 @@ def test_your_own_dbt_project_replaces_the_sample(project, tmp_path):
     warehouse = root / "data" / "warehouse.duckdb"
     if warehouse.exists():
         shutil.copy2(warehouse, tmp_path / "saved" / warehouse.name)
+    env = {**CLEAN_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit")}
     try:
         # 1. The models, macros, seeds and snapshots replaced; dbt_project.yml with our profile.
         named = re.search(r"with `(profile: \w+)`", readme)
@@ -437,18 +588,10 @@ def test_your_own_dbt_project_replaces_the_sample(project, tmp_path):
             shutil.copytree(SHOP_DBT / folder, root / "dbt" / folder)
         ours = (SHOP_DBT / "dbt_project.yml").read_text()
         (root / "dbt/dbt_project.yml").write_text(re.sub(r"profile: \w+", profile, ours))
-        # 3. The project's test names what still depends on a sample model, and the fix.
-        lineage = [
-            "uv",
-            "run",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "tests/test_definitions.py",
-        ]
+        # The project's test names what still depends on a sample model, and the fix.
         failed = subprocess.run(
-            [*lineage, "-k", "lineage_is_one_joined_graph"],
+            ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_definitions.py",
+             "-k", "lineage_is_one_joined_graph"],
             cwd=root, env=CLEAN_ENV, capture_output=True, text=True, timeout=600,
         )  # fmt: skip
         assert failed.returncode == 1, failed.stdout
@@ -457,16 +600,22 @@ def test_your_own_dbt_project_replaces_the_sample(project, tmp_path):
             "analytics/order_summary depends on marts/fct_orders, which nothing builds: point its"
             f" deps at your asset, or delete {summary} and its tests"
         ) in failed.stdout, failed.stdout
-        assert f"delete it (`{summary}`)" in readme
-        (root / summary).unlink()
-        listing = re.search(r"`(grep -rlE '[^']+' tests/)`", readme)
-        assert listing, "the README's dbt section says how to find the sample's tests"
-        grep = listing[1]
-        sample_tests = subprocess.run(grep, shell=True, cwd=root, capture_output=True, text=True)
-        assert "tests/test_definitions.py" in sample_tests.stdout.split()
-        for path in sample_tests.stdout.split():
+        # 3. The sample's summary and the sample's own tests deleted, as the README lists them;
+        # the tests of the conventions stay.
+        step = " ".join(
+            readme.split("\n3. Delete the sample's summary")[1].split("\n4. ")[0].split()
+        )
+        deleted = re.findall(r"`((?:src|tests)/[\w/]+\.py)`", step)
+        assert deleted[0] == summary and "tests/test_sample.py" in deleted, step
+        for path in deleted:
             (root / path).unlink()
-        # 4. The definitions load; every dbt asset is keyed by its relation.
+        kept = sorted(p.name for p in (root / "tests").glob("*.py"))
+        assert "test_definitions.py" in kept and "test_lineage.py" in kept, kept
+        # 4. The README's checks, every test file as it was rendered.
+        follow_the_checks(root, README_CHECKS, env)
+        for path in (root / "tests").glob("*.py"):
+            assert path.read_text() == (saved["tests"] / path.name).read_text(), path
+        # Every dbt asset is keyed by its relation; its tests' checks are described in words.
         listed = json.loads(run(["uv", "run", "dg", "list", "defs", "--json"], root).stdout)
         assets = {asset["asset_key"]: asset for asset in listed["assets"]}
         dbt_assets = {key: asset for key, asset in assets.items() if "dbt" in asset["kinds"]}
@@ -485,6 +634,9 @@ def test_your_own_dbt_project_replaces_the_sample(project, tmp_path):
             assert asset["group_name"] == "transform", key
             assert asset["owners"] == assets["raw/orders"]["owners"] != [], key
             assert asset["automation_condition"]["label"] == "eager", key
+        described = {(c["asset_key"], c["name"]): c["description"] for c in listed["asset_checks"]}
+        for key, check, description in SHOP_CHECKS:
+            assert described[(key, check)] == description, described
         # The relations exist where the keys say, with the numbers of the landed files.
         warehouse.unlink(missing_ok=True)
         run(["uv", "run", "dg", "launch", "--assets", "*"], root, env=NO_DBT_METADATA)
@@ -512,6 +664,8 @@ def test_your_own_dbt_project_replaces_the_sample(project, tmp_path):
         warehouse.unlink(missing_ok=True)
         if (tmp_path / "saved" / warehouse.name).exists():
             shutil.copy2(tmp_path / "saved" / warehouse.name, warehouse)
+        (root / "README.md").write_text(readme)
+        subprocess.run(["git", "add", "-A"], cwd=root, check=True)
 
 
 # Started without the sample: defaults otherwise. Not in COMBINATIONS, whose tests check the
@@ -543,6 +697,7 @@ def test_a_project_without_the_sample_is_a_working_skeleton(project):
     assert re.fullmatch(r"\d+ passed in .*", empty.splitlines()[-1]), empty
 
     run([dg, "scaffold", "defs", "dagster.asset", "analytics/my_asset.py"], root)
+    give_a_docstring(package / "defs/analytics/my_asset.py", '"""What my asset holds."""')
     (root / "data/landing/shipments.csv").write_text("shipment_id,carrier\n1,post\n2,rail\n")
     run(
         [dg, "scaffold", "defs", "acme_data.components.RawCsvTable",
@@ -861,6 +1016,7 @@ def test_project_component_scaffolds_a_new_source(project):
     listed = run(["uv", "run", "dg", "list", "components", "--json"], project["dir"]).stdout
     keys = {item["key"] for item in json.loads(listed)["items"]}
     own = {
+        "acme_data.components.dbt_models.DbtModels",
         "acme_data.components.raw_csv_table.RawCsvTable",
         "acme_data.components.dlt_loads.DltLoads",
         "acme_data.components.sling_loads.SlingLoads",

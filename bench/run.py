@@ -708,7 +708,7 @@ class Bench:
     def size_label(self, rows: int) -> str:
         path = self.landing(rows) / "orders.csv"
         count = rows or sum(1 for _ in path.open()) - 1
-        return f"{count:,}{' (sample)' if not rows else ''}, {path.stat().st_size / 1e6:.1f} MB"
+        return f"{count:,}{' (sample)' if not rows else ''}, {path.stat().st_size / 1e6:.2g} MB"
 
     def repeat(self, argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
         """`data_runs` runs (one if the first takes over LONG), stopped at the first failure."""
@@ -1062,7 +1062,8 @@ def report(bench: Bench, args: argparse.Namespace, seconds: float) -> tuple[str,
         "# Benchmark results",
         "",
         f"Written by `{' '.join(['uv run python bench/run.py', *sys.argv[1:]])}`"
-        f" ({bench.runs} runs per figure after a warm-up; {seconds / 60:.0f} min in all).",
+        f" ({f'{bench.runs} runs per figure after a warm-up; ' if bench.figures else ''}"
+        f"{seconds / 60:.0f} min in all).",
         f"Template commit {bench.commit}. Machine: {machine()}.",
     ]
     if bench.tables:

@@ -708,7 +708,7 @@ class Bench:
     def size_label(self, rows: int) -> str:
         path = self.landing(rows) / "orders.csv"
         count = rows or sum(1 for _ in path.open()) - 1
-        return f"{count:,}{' (sample)' if not rows else ''}, {path.stat().st_size / 1e6:.2g} MB"
+        return f"{count:,}{' (sample)' if not rows else ''}, {path.stat().st_size / 1e6:.3g} MB"
 
     def repeat(self, argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
         """`data_runs` runs (one if the first takes over LONG), stopped at the first failure."""

@@ -698,7 +698,8 @@ class Bench:
             sql = GENERATE.format(
                 customers=max(rows // 100, 1), rows=rows, seed=SEED, landing=folder
             )
-            subprocess.run([self.python, "-c", DUCKDB, ":memory:", sql], check=True)
+            generate = [self.python, "-c", DUCKDB, ":memory:", sql]
+            subprocess.run(generate, check=True, stdout=subprocess.DEVNULL)
         return folder
 
     def land(self, project: Path, rows: int) -> None:
@@ -947,7 +948,7 @@ class Bench:
         the sample: as `dg dev` backfills them (the daemon's runs), and with `dg launch`."""
         print("backfill", flush=True)
         sys.path.insert(0, str(ROOT / "tests"))
-        from dagster_ui import dg_dev
+        from dagster_ui import RUNS, dg_dev
 
         project = self.data_project("dlt")
         self.land(project, 0)
@@ -980,29 +981,36 @@ class Bench:
             last = ranged.output.strip().splitlines()[-1][:200] if ranged.output.strip() else ""
             why = "timed out" if ranged.seconds is None else last
             rows_.append(f"| 90 ({days}) | `dg launch --partition-range` | | refused: {why} | |")
-        spans = {}
-        log = self.work / "dg-dev.log"
-        with dg_dev(project, ENV, log) as ui:
+        spans: dict[int, float | None] = {}
+        wait = self.timeout * 2  # 90 runs of a few seconds each: a lower bound is enough then
+        with dg_dev(project, ENV, self.work / "dg-dev.log") as ui:
             for partitions in ([BACKFILL_DAYS[1]], BACKFILL_DAYS):
                 start = time.time()
                 backfill_id = ui.backfill([SUMMARY.split("/")], partitions)
-                status, runs = ui.wait_for_backfill(backfill_id, self.timeout * 3)
-                # To the end of its last run: the daemon marks the backfill done on a later tick.
-                span = max(run["endTime"] for run in runs) - start
-                failed = sum(run["status"] != "SUCCESS" for run in runs)
+                try:
+                    status, runs = ui.wait_for_backfill(backfill_id, wait)
+                    # To the end of its last run: the daemon marks it done on a later tick.
+                    span = max(run["endTime"] for run in runs) - start
+                except TimeoutError:
+                    runs = ui.query(RUNS, id=backfill_id)["runsOrError"]["results"]
+                    status, span = f"stopped after {wait:.0f} s", None
+                done = sum(run["status"] == "SUCCESS" for run in runs)
                 spans[len(partitions)] = span
                 label = f"{len(partitions)} ({partitions[0]}...{partitions[-1]})"
                 if len(partitions) == 1:
                     label = f"1 ({partitions[0]})"
-                over = f"{span / spans[1]:.1f}x" if len(partitions) > 1 else ""
+                over = ""
+                if len(partitions) > 1 and spans[1]:
+                    over = f"{span / spans[1]:.1f}x" if span else f"> {wait / spans[1]:.0f}x"
+                runs_cell = f"{len(runs)}" if done == len(runs) else f"{len(runs)}, {done} done"
                 rows_.append(
-                    f"| {label} | backfill from `dg dev` ({status.lower()}"
-                    f"{f', {failed} runs failed' if failed else ''}) | {len(runs)} |"
-                    f" {span:.2f} | {over} |"
+                    f"| {label} | backfill from `dg dev` ({status.lower()}) | {runs_cell} |"
+                    f" {f'{span:.2f}' if span else f'> {wait:.0f}'} | {over} |"
                 )
-                print(f"  backfill of {len(partitions)}: {len(runs)} runs, {span:.1f}s", flush=True)
+                print(f"  backfill of {len(partitions)}: {runs_cell} runs, {span}s", flush=True)
+        ratio_90 = spans[len(BACKFILL_DAYS)] / spans[1] if all(spans.values()) else None
         self.checks.append(
-            ("90-day backfill / one partition (backfills from dg dev)", spans[90] / spans[1], 3.0)
+            ("90-day backfill / one partition (backfills from dg dev)", ratio_90, 3.0)
         )
         self.tables += [
             "## Backfill of the summary",

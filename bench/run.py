@@ -859,8 +859,12 @@ class Bench:
         if not postgres_server.available():
             sys.exit(postgres_server.MISSING)
         with postgres_server.server(user="pipeline", database="analytics") as pg:
+            # In prod dlt keeps its state in the temporary folder, under the package's name:
+            # one of the benchmark's own, apart from other runs of projects of that name.
+            (self.work / "tmp").mkdir(exist_ok=True)
             env = {
                 **ENV,
+                "TMPDIR": str(self.work / "tmp"),
                 "PGPASSWORD": pg["password"],
                 f"{PACKAGE.upper()}_ENV": "prod",
                 f"{PACKAGE.upper()}_POSTGRES_HOST": "127.0.0.1",

@@ -266,8 +266,24 @@ def assert_project_works(project: Path, *more: list[str]) -> None:
 @pytest.mark.e2e
 def test_updated_project_still_works(edited_update):
     assert edited_update["result"].returncode == 0
+    project = edited_update["dir"]
+    # What CHANGELOG.md asks after this update: a table of yours shows its columns (the
+    # project's test_definitions.py names the asset and the metadata to add).
+    asset = project / "src" / PACKAGE / "defs" / "analytics" / "top_customers.py"
+    text = asset.read_text()
+    asset.write_text(
+        text.replace(
+            'metadata={"dagster/table_name": "analytics.top_customers"},',
+            'metadata={\n        "dagster/table_name": "analytics.top_customers",\n'
+            '        "dagster/column_schema": dg.TableSchema(\n'
+            '            columns=[dg.TableColumn("customer_id", "text"),'
+            ' dg.TableColumn("orders", "bigint")]\n'
+            "        ),\n    },",
+        )
+    )
+    assert asset.read_text() != text, "the user's asset changed: follow CHANGELOG.md here too"
     launch = ["uv", "run", "dg", "launch", "--assets", "*", "--partition", "2025-01-01"]
-    assert_project_works(edited_update["dir"], launch)
+    assert_project_works(project, launch)
 
 
 # --- Acceptance 2: an unedited project becomes a fresh copy of the new version ----------------

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/uv.sh
-exec uv run --locked pytest -n auto "$@"
+exec uv run --locked pytest -n auto --dist loadgroup --no-loadscope-reorder "$@"

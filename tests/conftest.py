@@ -31,28 +31,20 @@ LONGEST_FIRST = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The modules of LONGEST_FIRST first, in that order, so that no long group is the last to
-    start and keeps one worker busy after the others have finished."""
+    """How the tests are shared out over pytest-xdist's workers (scripts/test.sh runs one per CPU
+    with `--dist loadgroup --no-loadscope-reorder`): a module's tests form one group, run by one
+    worker, so its module fixtures are built once; in the modules of PER_PROJECT, the tests of
+    each parameter (one rendered, installed project) do, so the projects spread over the workers
+    and each is still installed once. The groups go out in the order of collection: the modules
+    of LONGEST_FIRST first, in that order, so that no long group is the last to start and keeps
+    one worker busy after the others have finished."""
     rank = {module: i for i, module in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
-
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """How pytest-xdist shares out the tests (scripts/test.sh runs one worker per CPU): a
-    module's tests go to one worker, so its module fixtures are built once; in the modules of
-    PER_PROJECT, the tests of each parameter (one rendered, installed project) do, so the
-    projects spread over the workers and each is still installed once. The groups go out in
-    the order of collection (pytest_collection_modifyitems), not by their number of tests."""
-    from xdist.scheduler import LoadFileScheduling
-
-    config.option.loadscopereorder = False
-
-    class ProjectScheduling(LoadFileScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            module, _, test = nodeid.partition("::")
-            if module in PER_PROJECT and "[" in test:
-                return module + test[test.index("[") :]
-            return module
-
-    return ProjectScheduling(config, log)
+    for item in items:
+        module, _, test = item.nodeid.partition("::")
+        per_project = module in PER_PROJECT and "[" in test
+        # No "]" in a group's name: xdist reads the group after the last "@" behind the last "]".
+        group = f"{module}:{test[test.index('[') + 1 : -1]}" if per_project else module
+        item.add_marker(pytest.mark.xdist_group(group))

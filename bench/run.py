@@ -1021,8 +1021,8 @@ class Bench:
             "",
             f"The dlt and dbt project (the defaults) at {self.commit}, on the sample, after a"
             f" whole-graph run of {PARTITION}. From `dg dev`: a backfill of "
-            f"`{SUMMARY}` launched through its GraphQL API (as tests/test_e2e.py does), timed"
-            " from the launch to the end of its last run; runs queue one at a time"
+            f"`{SUMMARY}` launched through its GraphQL API (as tests/test_dg_dev_e2e.py does),"
+            " timed from the launch to the end of its last run; runs queue one at a time"
             " (dagster.yaml).",
             "",
             *rows_,

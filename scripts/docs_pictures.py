@@ -4,8 +4,9 @@
 
 - questions-to-tree.svg: the answers of a render with the default answers, and the file tree
   Copier rendered from them (an answer that names files, and those files, in one colour);
-- ui-*.png: the Dagster UI of that project under `dg dev`, as the UI test in tests/test_e2e.py
-  sees it in headless Chromium (the test runs, its screenshots are copied here).
+- ui-*.png: the Dagster UI of that project under `dg dev`, as the UI test in
+  tests/test_dg_dev_e2e.py sees it in headless Chromium (the test runs, its screenshots are
+  copied here).
 
 Offline once the packages are installed: Copier renders the working tree (uncommitted changes
 included, as it does for a local template), and so does the UI test, which installs the project
@@ -134,7 +135,7 @@ def screenshots(dst: Path) -> None:
     """The UI test, alone, with its screenshots in dst."""
     env = {**os.environ, "SCREENSHOTS_DIR": str(dst)}
     subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/test_e2e.py", "-k",
+        [sys.executable, "-m", "pytest", "tests/test_dg_dev_e2e.py", "-k",
          "test_ui_in_a_browser and defaults", "-n", "0", "-q", "-p", "no:cacheprovider"],
         cwd=REPO, env=env, check=True,
     )  # fmt: skip

@@ -5,7 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, snapshot_template
+from helpers import (
+    BASE_ANSWERS,
+    COMBINATIONS,
+    FIRST_PARTITION,
+    REPO,
+    combination_id,
+    copy,
+    run,
+    snapshot_template,
+)
 
 # The template's logic is a plain package: import it directly.
 sys.path.insert(0, str(REPO / "extensions"))
@@ -17,34 +26,66 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return snapshot_template(tmp_path_factory.mktemp("template"))
 
 
+# Projects rendered and installed so far, by combination: pytest sets a parametrized fixture up
+# again when the parameter changes, and then it reuses the installed project.
+INSTALLED: dict[str, dict] = {}
+
+
+@pytest.fixture(scope="session", params=COMBINATIONS, ids=combination_id)
+def project(request, template, tmp_path_factory) -> dict:
+    """A project rendered from the template with BASE_ANSWERS and one of COMBINATIONS (or the
+    answers a test's `indirect` parameter gives), installed with `uv sync`; shared by the
+    end-to-end modules, whose tests of one project all run on one worker (below)."""
+    name = combination_id(request.param)
+    if name not in INSTALLED:
+        answers = {**BASE_ANSWERS, **request.param}
+        dst = tmp_path_factory.mktemp("e2e") / "acme"
+        run(["uv", "sync", "--quiet"], copy(template, dst, answers))
+        partition = FIRST_PARTITION.get(request.param.get("partitioning", "daily"))
+        INSTALLED[name] = {"dir": dst, "answers": answers, "partition": partition}
+    return INSTALLED[name]
+
+
 # Modules whose module-scoped fixture renders and installs one project per parameter.
-PER_PROJECT = ("tests/test_e2e.py", "tests/test_parity.py", "tests/test_warehouses_e2e.py")
+PER_PROJECT = ("tests/test_parity.py", "tests/test_warehouses_e2e.py")
 
 
 # Modules with the longest groups of tests, longest first (measured in docs/performance.md).
 LONGEST_FIRST = [
     "tests/test_compose_e2e.py",
-    "tests/test_e2e.py",
+    "tests/test_projects_e2e.py",
+    "tests/test_first_day_e2e.py",
+    "tests/test_landed_files_e2e.py",
+    "tests/test_dg_dev_e2e.py",
     "tests/test_update.py",
     "tests/test_render.py",
     "tests/test_warehouses_e2e.py",
 ]
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     """How the tests are shared out over pytest-xdist's workers (scripts/test.sh runs one per CPU
-    with `--dist loadgroup --no-loadscope-reorder`): a module's tests form one group, run by one
-    worker, so its module fixtures are built once; in the modules of PER_PROJECT, the tests of
-    each parameter (one rendered, installed project) do, so the projects spread over the workers
-    and each is still installed once. The groups go out in the order of collection: the modules
-    of LONGEST_FIRST first, in that order, so that no long group is the last to start and keeps
-    one worker busy after the others have finished."""
+    with `--dist loadgroup --no-loadscope-reorder`): the tests of one `project` form a group, run
+    by one worker whichever module they are in, so that each project is installed once and the
+    projects spread over the workers; so do the tests of each parameter in the modules of
+    PER_PROJECT; the other tests form one group per module, so its module fixtures (such as the
+    render matrix) are built once."""
+    module, _, test = item.nodeid.partition("::")
+    answers = item.callspec.params.get("project") if hasattr(item, "callspec") else None
+    if isinstance(answers, dict):  # the `project` fixture's (other modules name strings so)
+        group = f"project:{combination_id(answers)}"
+    elif module in PER_PROJECT and "[" in test:
+        # No "]" in a group's name: xdist reads the group after the last "@" behind the last "]".
+        group = f"{module}:{test[test.index('[') + 1 : -1]}"
+    else:
+        group = module
+    item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The groups go out in the order of collection: the modules of LONGEST_FIRST first, in that
+    order, so that no long group is the last to start and keeps one worker busy after the others
+    have finished."""
     rank = {module: i for i, module in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
-    for item in items:
-        module, _, test = item.nodeid.partition("::")
-        per_project = module in PER_PROJECT and "[" in test
-        # No "]" in a group's name: xdist reads the group after the last "@" behind the last "]".
-        group = f"{module}:{test[test.index('[') + 1 : -1]}" if per_project else module
-        item.add_marker(pytest.mark.xdist_group(group))

@@ -14,8 +14,11 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 COPIER = [sys.executable, "-m", "copier"]
+RUFF = [sys.executable, "-m", "ruff"]
 
 # Every asset of the example pipeline, in every combination of answers.
 ALL_ASSETS = [
@@ -35,6 +38,55 @@ E2E_TOOL_SUBSETS = [[], ["dbt"], ["sling"], ["dlt", "dbt"], ["dlt", "sling", "db
 # (tests/test_render.py checks it).
 COMPONENTS_TOOL_SUBSETS = [tools for tools in E2E_TOOL_SUBSETS if tools]
 
+# The end-to-end projects (tests/conftest.py's `project` fixture): E2E_TOOL_SUBSETS, and
+# COMPONENTS_TOOL_SUBSETS in the components style (the defaults are dlt and dbt, pythonic,
+# declarative, daily), then the other automation styles and partitionings, with the loaders left
+# out above.
+FULL = {"etl_tools": ["dlt", "sling", "dbt"]}
+FULL_COMPONENTS = {"integration_style": "components", **FULL}
+COMBINATIONS = [
+    {},
+    *({"etl_tools": tools} for tools in E2E_TOOL_SUBSETS if tools != ["dlt", "dbt"]),
+    *({"integration_style": "components", "etl_tools": t} for t in COMPONENTS_TOOL_SUBSETS),
+    {"automation_style": "schedules", "partitioning": "weekly", "etl_tools": ["sling"]},
+    {"automation_style": "sensors", "partitioning": "monthly", "etl_tools": ["dlt", "sling"]},
+    {"automation_style": "schedules", "partitioning": "none", "etl_tools": ["dlt"]},
+]
+FIRST_PARTITION = {"daily": "2025-01-01", "weekly": "2025-01-06", "monthly": "2025-01-01"}
+
+
+def combination_id(answers: dict) -> str:
+    if not answers:
+        return "defaults"
+    return "-".join(
+        "+".join(value) or "no-tools"
+        if isinstance(value, list)
+        else (key if value else f"no-{key}")
+        if isinstance(value, bool)
+        else value
+        for key, value in answers.items()
+    )
+
+
+# Tests that need one project each: the defaults, or every tool at once in the components style.
+defaults_only = pytest.mark.parametrize("project", [{}], indirect=True, ids=["defaults"])
+full_components_only = pytest.mark.parametrize(
+    "project", [FULL_COMPONENTS], indirect=True, ids=["components-dlt+sling+dbt"]
+)
+# The asset checks of the sample pipeline, in every combination of answers.
+CHECKS = {
+    ("raw/customers", "has_rows"),
+    ("raw/orders", "has_rows"),
+    ("raw/customers", "customer_id_is_a_key"),
+    ("raw/orders", "order_id_is_a_key"),
+    ("staging/stg_customers", "customer_id_is_unique"),
+    ("staging/stg_customers", "customer_id_is_not_null"),
+    ("staging/stg_orders", "order_id_is_unique"),
+    ("staging/stg_orders", "order_id_is_not_null"),
+    ("marts/fct_orders", "every_order_has_a_customer"),
+    ("analytics/order_summary", "revenue_matches_fct_orders"),
+}
+
 # Some machines (this CI image among them) set PYTHONDONTWRITEBYTECODE: every `dg` command, run
 # worker and pytest of a rendered project would then recompile all of Dagster (3.5 s each).
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -47,29 +99,40 @@ CLEAN_ENV = {
 }
 # For launches that check tables, not dbt's run metadata (row counts, column schemas and lineage:
 # about 5 s of CPU a run). The metadata stays on in the projects' own tests (test_pipeline.py
-# checks it) and where test_e2e.py checks what the UI shows.
+# checks it) and where test_dg_dev_e2e.py checks what the UI shows.
 NO_DBT_METADATA = {"ACME_DATA_DBT_RUN_METADATA": "false"}
 
 
 def run(
-    cmd: list[str], project: Path, timeout: float = 600, env: dict | None = None
+    cmd: list[str],
+    cwd: Path | None = None,
+    *,
+    env: dict | None = None,
+    timeout: float = 600,
+    check: bool = True,
+    input: str | None = None,
+    base: dict = CLEAN_ENV,
 ) -> subprocess.CompletedProcess:
-    """Run `cmd` in `project` and assert it succeeds. A command still running after `timeout`
-    is killed with every process it started (a hung Sling and its DuckDB CLI would keep the
-    warehouse file locked for the tests after it), and what it wrote ends the message."""
+    """The one way the tests run a command: in `cwd`, with `env` over `base` (CLEAN_ENV, or an
+    image's exact environment; a value of None unsets a variable), text output captured. With
+    `check` (the default) it must succeed, or the message ends with what it wrote. A command
+    still running after `timeout` is killed with every process it started (a hung Sling and its
+    DuckDB CLI would keep the warehouse file locked for the tests after it)."""
+    cmd = [str(part) for part in cmd]
     with subprocess.Popen(
-        cmd, cwd=project, env={**CLEAN_ENV, **(env or {})}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, start_new_session=True,
+        cmd, cwd=cwd, stdin=subprocess.PIPE if input else None,
+        env={k: v for k, v in {**base, **(env or {})}.items() if v is not None},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     ) as process:  # fmt: skip
         try:
-            out, err = process.communicate(timeout=timeout)
+            out, err = process.communicate(input, timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             out, err = process.communicate()
             raise AssertionError(
                 f"{' '.join(cmd)}: killed after {timeout} s\n{out[-3000:]}\n{err[-5000:]}"
             ) from None
-    assert process.returncode == 0, f"{' '.join(cmd)}\n{out[-3000:]}\n{err[-5000:]}"
+    assert not check or process.returncode == 0, f"{' '.join(cmd)}\n{out[-3000:]}\n{err[-5000:]}"
     return subprocess.CompletedProcess(cmd, process.returncode, out, err)
 
 
@@ -113,6 +176,12 @@ def query_warehouse(project: Path, sql: str, read_only: bool = True) -> list[lis
 def sample_file(name: str) -> Path:
     """A sample landed file as the template holds it (rendered only with the sample)."""
     return REPO / "template" / "data" / "landing" / f"{{% if sample %}}{name}{{% endif %}}"
+
+
+def landed(table: str) -> list[list[str]]:
+    """The sample file of a raw table, header first."""
+    with sample_file(f"{table}.csv").open(newline="") as f:
+        return list(csv.reader(f))
 
 
 def expected_by_country(start: str = "", end: str = "~") -> dict[str, list]:
@@ -217,14 +286,23 @@ def commit_all(project: Path, message: str) -> None:
     git("commit", "-q", "--allow-empty", "-m", message, cwd=project)
 
 
-def render(template: Path, ref: str, dst: Path, answers: dict) -> Path:
-    """`copier copy` of one version of the template, committed as a user would."""
+def copy(template: Path, dst: Path, answers: dict, ref: str = "HEAD") -> Path:
+    """`copier copy` through its command line, as a user would: any version of the template (its
+    own extensions run in Copier's process). For installed projects and updates."""
     result = copier_cli(
         "copy", "--trust", "--defaults", "--vcs-ref", ref, *data_args(answers),
         str(template), str(dst),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     return dst
+
+
+def render(copie, template: Path, **answers):
+    """The working tree rendered in this process by Copier's API (pytest-copie's `copie` or
+    `copie_session`), with BASE_ANSWERS: quick, for checks of the files alone."""
+    result = copie.copy(extra_answers={**BASE_ANSWERS, **answers}, template_dir=template)
+    assert result.exit_code == 0, result.exception
+    return result
 
 
 def files_of(project: Path, skip: tuple[str, ...] = ()) -> dict[str, bytes]:

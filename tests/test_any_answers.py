@@ -14,7 +14,6 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,8 +22,7 @@ from hypothesis import strategies as st
 
 from copier_dagster import choices, quoting, validators
 
-from helpers import CLEAN_ENV, REPO, copier_cli, data_args, run
-from test_render import render, ruff
+from helpers import REPO, RUFF, copy, data_args, render, run
 
 settings.register_profile(
     "ci", max_examples=30, derandomize=True, deadline=None, database=None,
@@ -124,7 +122,7 @@ def test_markdown_checker(text, problem):
 def check_render(project: Path, command: str) -> None:
     """ruff check and ruff format --check clean, every Markdown file well formed."""
     for args in (["check", "--output-format", "concise"], ["format", "--check"]):
-        result = ruff(*args, "--no-cache", ".", cwd=project)
+        result = run([*RUFF, *args, "--no-cache", "."], project, check=False)
         assert result.returncode == 0, f"{command}\nruff {args[0]}:\n{result.stdout[-3000:]}"
     for path in sorted(project.rglob("*.md")):
         problems = markdown_problems(path.read_text())
@@ -155,23 +153,15 @@ def test_any_answers_render_clean(copie_session, template, drawn):
 @given(drawn=answers())
 def test_drawn_answers_pass_their_own_toolchain(template, tmp_path_factory, drawn):
     """`uv sync`, `ty check` and `pre-commit run --all-files` (its hooks run the project's own
-    tools, as tests/test_e2e.py::test_pre_commit_passes_and_catches does) on two drawn answer
-    sets; no shrinking (each example installs a project)."""
+    tools, as tests/test_first_day_e2e.py::test_pre_commit_passes_and_catches does) on two drawn
+    answer sets; no shrinking (each example installs a project)."""
     command = copy_command(drawn)
     note(command)
     dst = tmp_path_factory.mktemp("drawn") / "project"
-    rendered = copier_cli(
-        "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *data_args(drawn),
-        str(template), str(dst),
-    )  # fmt: skip
-    assert rendered.returncode == 0, f"{command}\n{rendered.stderr[-3000:]}"
-    run(["uv", "sync", "--quiet"], dst)
+    run(["uv", "sync", "--quiet"], copy(template, dst, drawn))
     run(["uv", "run", "ty", "check"], dst)
-    subprocess.run(["git", "add", "-A"], cwd=dst, check=True)
-    env = {**CLEAN_ENV, "PRE_COMMIT_HOME": str(dst.parent / "pre-commit")}
-    hooks = subprocess.run(
-        ["uv", "run", "pre-commit", "run", "--all-files"], cwd=dst, env=env,
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    run(["git", "add", "-A"], dst)
+    env = {"PRE_COMMIT_HOME": str(dst.parent / "pre-commit")}
+    hooks = run(["uv", "run", "pre-commit", "run", "--all-files"], dst, env=env, check=False)
     assert hooks.returncode == 0, f"{command}\n{hooks.stdout[-3000:]}{hooks.stderr[-2000:]}"
     shutil.rmtree(dst)

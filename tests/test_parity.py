@@ -13,12 +13,11 @@ is installed with `uv sync` and dumps its specs with its own Python, as JSON.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from helpers import BASE_ANSWERS, CLEAN_ENV, COMPONENTS_TOOL_SUBSETS, copier_cli, data_args
+from helpers import BASE_ANSWERS, COMPONENTS_TOOL_SUBSETS, copy, run
 
 pytestmark = pytest.mark.e2e
 
@@ -102,23 +101,9 @@ def subset_id(tools: list[str]) -> str:
     return "+".join(tools) or "no-tools"
 
 
-def run(cmd: list[str], project: Path) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        cmd, cwd=project, env=CLEAN_ENV, capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode == 0, (
-        f"{' '.join(cmd[:3])} in {project}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
-    )
-    return result
-
-
 def install_and_dump(template: Path, dst: Path, tools: list[str], style: str) -> dict:
     answers = {**BASE_ANSWERS, "etl_tools": tools, "integration_style": style}
-    rendered = copier_cli(
-        "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *data_args(answers),
-        str(template), str(dst),
-    )  # fmt: skip
-    assert rendered.returncode == 0, rendered.stderr[-3000:]
+    copy(template, dst, answers)
     if "dbt" in tools:
         for name, text in USER_DBT_FILES.items():
             (dst / name).parent.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,6 @@ the rule, and nothing written."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 import zoneinfo
 
 import pytest
@@ -14,7 +12,7 @@ from copier import run_copy
 
 from copier_dagster import validators
 
-from helpers import BASE_ANSWERS, REPO, copier_cli, data_args
+from helpers import BASE_ANSWERS, REPO, RUFF, copier_cli, data_args, run
 
 TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
 
@@ -141,11 +139,7 @@ def test_longest_answers_render_ruff_clean_code(template, tmp_path):
             quiet=True,
         )  # fmt: skip  (raises if a validator refuses an answer)
     for args in (["check", "--output-format", "concise"], ["format", "--check"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", *args, "--no-cache", "."],
-            cwd=tmp_path, capture_output=True, text=True,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stdout[-3000:]
+        run([*RUFF, *args, "--no-cache", "."], tmp_path)
     package = tmp_path / "p0" / "src" / LONGEST["package_name"]
     assert (package / "definitions.py").is_file()
 

@@ -1,6 +1,6 @@
 """Render matrix: every combination of the choice questions, rendered in-process and checked
 statically, ty included (against one environment holding every pinned package). Nothing rendered
-is installed or run: that is test_e2e.py."""
+is installed or run: that is the `*_e2e.py` modules."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,7 +21,7 @@ from packaging.specifiers import SpecifierSet
 from copier_dagster import context, warehouses
 
 import helpers
-from helpers import BASE_ANSWERS, REPO
+from helpers import REPO, RUFF, render, run
 
 STYLES = ["declarative", "schedules", "sensors"]
 PARTITIONINGS = ["daily", "weekly", "monthly", "none"]
@@ -152,31 +151,10 @@ def secret_values(text: str) -> list[str]:
     ]
 
 
-def render(copie, template: Path, **answers):
-    result = copie.copy(extra_answers={**BASE_ANSWERS, **answers}, template_dir=template)
-    assert result.exit_code == 0, result.exception
-    return result
-
-
-def files_of(project: Path) -> dict[str, Path]:
-    return {
-        str(p.relative_to(project)): p
-        for p in project.rglob("*")
-        if p.is_file() and ".git" not in p.relative_to(project).parts
-    }
-
-
-def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ruff", *args], cwd=cwd, capture_output=True, text=True
-    )
-
-
 def test_template_repository_is_ruff_clean():
     """The template's own Python (extensions, tests, bench) meets the rules it renders with."""
     for args in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
-        result = ruff(*args, cwd=REPO)
-        assert result.returncode == 0, result.stdout + result.stderr
+        run([*RUFF, *args], REPO)
 
 
 def tool_files(
@@ -274,8 +252,10 @@ def matrix(copie_session, template) -> dict[str, tuple[Path, str]]:
         )  # fmt: skip
         projects[name] = result.project_dir
     root = Path(os.path.commonpath(list(projects.values())))
-    checked = ruff("check", "--no-cache", "--output-format", "concise", ".", cwd=root).stdout
-    formatted = ruff("format", "--no-cache", "--check", ".", cwd=root).stdout
+    checked = run(
+        [*RUFF, "check", "--no-cache", "--output-format", "concise", "."], root, check=False
+    ).stdout
+    formatted = run([*RUFF, "format", "--no-cache", "--check", "."], root, check=False).stdout
     reports = {}
     for name, project in projects.items():
         prefix = str(project.relative_to(root)) + os.sep
@@ -293,7 +273,7 @@ def test_combination(
     matrix, request, tools, style, partitioning, ci, deployment, warehouse, integration, sample
 ):
     project, ruff_report = matrix[request.node.callspec.id]
-    files = files_of(project)
+    files = helpers.files_of(project)
 
     for path, present in tool_files(tools, integration, sample).items():
         assert (path in files) is present, path
@@ -314,8 +294,8 @@ def test_combination(
             assert (path in files) is (other == style), path
     assert ("src/acme_data/defs/partitions.py" in files) is (partitioning != "none")
 
-    for name, path in files.items():
-        text = path.read_text()
+    for name, content in files.items():
+        text = content.decode()
         assert text.strip(), f"{name} is empty"
         # As the rendered pre-commit hooks want it: one newline at the end.
         assert text.endswith("\n") and not text.endswith("\n\n"), f"{name}'s last line"
@@ -357,7 +337,7 @@ def test_combination(
     assert answers["sample"] is sample
 
     # The README says how to run it where it was chosen to run, and which secrets to create.
-    readme = files["README.md"].read_text()
+    readme = files["README.md"].decode()
     sections = {
         "docker-compose": ["### Docker Compose", "deploy/compose/.env", "docker compose up"],
         "kubernetes": ["### Kubernetes", "dagster-postgresql-secret", "helm upgrade --install"],
@@ -372,7 +352,7 @@ def test_combination(
 
     # Dependencies: exactly the chosen tools', pinned from the versions file, each one imported
     # or pinned for a reason the pyproject states.
-    pyproject_text = files["pyproject.toml"].read_text()
+    pyproject_text = files["pyproject.toml"].decode()
     requirements = tomllib.loads(pyproject_text)["project"]["dependencies"]
     names = {re.match(r"[a-z0-9-]+", r).group() for r in requirements}
     expected_names = {"dagster", "dagster-duckdb", "duckdb", "python-dotenv"}.union(
@@ -409,12 +389,12 @@ def test_combination(
 
     # Every variable the project reads is documented, in .env.example and the README.
     code = "".join(
-        p.read_text() for n, p in files.items() if n.startswith("src/") or n == "dbt/profiles.yml"
+        c.decode() for n, c in files.items() if n.startswith("src/") or n == "dbt/profiles.yml"
     )
     read = set(re.findall(r"""\b(ACME_DATA_[A-Z0-9_]+|GOOGLE_APPLICATION_CREDENTIALS)\b""", code))
-    example = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", files[".env.example"].read_text(), re.M))
+    example = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", files[".env.example"].decode(), re.M))
     assert read and read == example
-    readme = files["README.md"].read_text()
+    readme = files["README.md"].decode()
     assert all(f"`{name}`" in readme for name in read)
 
 
@@ -445,7 +425,7 @@ def test_user_text_lands_verbatim(copie, template):
     assert unescape(readme[0]) == "# " + NASTY_NAME
     assert unescape(readme[2]) == NASTY_DESCRIPTION
 
-    checked = ruff("check", "--no-cache", ".", cwd=project)
+    checked = run([*RUFF, "check", "--no-cache", "."], project, check=False)
     assert checked.returncode == 0, checked.stdout
 
 
@@ -461,7 +441,7 @@ def test_owners_render_as_python(copie, template):
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "OWNERS"
     ]
     assert values == [owners]
-    assert ruff("format", "--check", "--no-cache", ".", cwd=result.project_dir).returncode == 0
+    run([*RUFF, "format", "--check", "--no-cache", "."], result.project_dir)
 
 
 @pytest.mark.parametrize(
@@ -554,13 +534,13 @@ def test_git_ignores_secrets_and_every_tools_output(copie, template, tools):
     what each ETL tool writes whichever tools are chosen (an update that changes them keeps
     the rules); never .env.example."""
     project = render(copie, template, etl_tools=tools).project_dir
-    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    run(["git", "init", "-q"], project)
     ignored = [".env", ".env.local", ".env.prod", ".dlt/secrets.toml", "data/.dlt/state.json",
                "data/warehouse.duckdb", "dbt/target/manifest.json", "dbt/logs/dbt.log",
                ".local_defs_state/x"]  # fmt: skip
-    checked = subprocess.run(
+    checked = run(
         ["git", "check-ignore", "--no-index", *ignored, ".env.example", "pyproject.toml"],
-        cwd=project, capture_output=True, text=True,
+        project, check=False,
     )  # fmt: skip
     assert checked.stdout.split() == ignored
 
@@ -584,8 +564,7 @@ def typing_env(tmp_path_factory) -> Path:
         ["uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
          *requirements],
     ):  # fmt: skip
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr
+        run(cmd)
     return venv
 
 
@@ -608,9 +587,7 @@ def test_every_render_type_checks(matrix, typing_env):
 
     def check(name: str) -> tuple[str, subprocess.CompletedProcess]:
         cmd = [ty, "check", "--python", typing_env, "--output-format", "concise", "--no-progress"]
-        return name, subprocess.run(
-            cmd, cwd=matrix[name][0], capture_output=True, text=True, timeout=120
-        )
+        return name, run(cmd, matrix[name][0], timeout=120, check=False)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(pool.map(check, distinct.values()))
@@ -628,9 +605,7 @@ def test_python_range_matches_what_the_packages_declare(typing_env):
         "import importlib.metadata as m, json, sys\n"
         "print(json.dumps({n: m.metadata(n)['Requires-Python'] for n in sys.argv[1:]}))"
     )
-    out = subprocess.run(
-        [typing_env / "bin" / "python", "-c", script, *names], capture_output=True, text=True
-    )
+    out = run([typing_env / "bin" / "python", "-c", script, *names])
     declared = {name: SpecifierSet(spec) for name, spec in json.loads(out.stdout).items()}
     assert python["lowest"] in declared["dagster"]
     for name, newest in {"dagster": python["highest"], **python["newest"]}.items():

@@ -27,12 +27,12 @@ from helpers import (
     REPO,
     commit_all,
     copier_cli,
+    copy,
     data_args,
     expected_by_country,
     files_of,
     git,
     query_warehouse,
-    render,
     run,
     sample_file,
     template_history,
@@ -165,7 +165,7 @@ def unrelated_edits(project: Path) -> None:
 
 def expected_project(history, tag: str, answers: dict, edits, dst: Path) -> dict[str, bytes]:
     """A fresh copy of `tag` with `answers`, with the user's edits made on it by hand."""
-    render(history[0], tag, dst, answers)
+    copy(history[0], dst, answers, ref=tag)
     edits(dst)
     return files_of(dst, skip=LOCK_FILES)
 
@@ -223,7 +223,7 @@ def test_changelog_format_is_enforced():
 @pytest.fixture(scope="module")
 def edited_update(history, tmp_path_factory) -> dict:
     template, previous, current = history
-    project = render(template, previous, tmp_path_factory.mktemp("edited") / "acme", BASE_ANSWERS)
+    project = copy(template, tmp_path_factory.mktemp("edited") / "acme", BASE_ANSWERS, ref=previous)
     commit_all(project, "project from the template")
     user_edits(project)
     commit_all(project, "our changes")
@@ -306,7 +306,7 @@ def test_updated_project_still_works(edited_update):
 def test_unedited_update_equals_fresh_copy(history, tmp_path, answers):
     template, previous, current = history
     answers = {**BASE_ANSWERS, **answers}
-    project = render(template, previous, tmp_path / "updated", answers)
+    project = copy(template, tmp_path / "updated", answers, ref=previous)
     commit_all(project, "project from the template")
     result = update(project, "--vcs-ref", current)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -314,7 +314,7 @@ def test_unedited_update_equals_fresh_copy(history, tmp_path, answers):
     # the question's default, which an organization may have changed.
     for question, value in added_since(previous).items():
         assert f"{question!r}: {value!r}" in result.stderr, result.stderr[-3000:]
-    fresh = render(template, current, tmp_path / "fresh", {**answers, **added_since(previous)})
+    fresh = copy(template, tmp_path / "fresh", {**answers, **added_since(previous)}, ref=current)
     assert diff_files(files_of(project, LOCK_FILES), files_of(fresh, LOCK_FILES)) == []
 
 
@@ -324,7 +324,7 @@ def test_an_answer_refused_now_stops_the_update(history, tmp_path):
     migration stops the update instead, naming the answer and the fix; the project is untouched."""
     template, previous, current = history
     answers = {**BASE_ANSWERS, "package_name": "typing"}  # accepted before this release
-    project = render(template, previous, tmp_path / "updated", answers)
+    project = copy(template, tmp_path / "updated", answers, ref=previous)
     commit_all(project, "project from the template")
     result = update(project, "--vcs-ref", current)
     assert result.returncode != 0
@@ -362,7 +362,7 @@ def wider_lines(template: Path) -> None:
 def test_conflict_is_reported(history, tmp_path, mode):
     _, _, current = history
     template, tag = next_version(history, tmp_path, wider_lines)
-    project = render(template, current, tmp_path / "acme", BASE_ANSWERS)
+    project = copy(template, tmp_path / "acme", BASE_ANSWERS, ref=current)
     commit_all(project, "project from the template")
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace("line-length = 100", "line-length = 120"))
@@ -411,8 +411,8 @@ def lost_edits(template: Path, old: str, new: str, answers: dict, workdir: Path)
     """Rendered paths of `old` that `new` no longer renders: a user's edit to each is followed
     through a real update; returns the paths whose edit is nowhere in the updated project."""
     answers = {**BASE_ANSWERS, **answers}
-    old_files = files_of(render(template, old, workdir / "old", answers))
-    new_files = files_of(render(template, new, workdir / "new", answers))
+    old_files = files_of(copy(template, workdir / "old", answers, ref=old))
+    new_files = files_of(copy(template, workdir / "new", answers, ref=new))
     gone = sorted(set(old_files) - set(new_files))
     if not gone:
         return []
@@ -500,7 +500,7 @@ def choice_changes() -> list[tuple[str, object]]:
 @pytest.mark.parametrize(("question", "value"), choice_changes(), ids=lambda v: str(v))
 def test_changing_an_answer_keeps_unrelated_edits(history, tmp_path, question, value):
     template, _, current = history
-    project = render(template, current, tmp_path / "acme", BASE_ANSWERS)
+    project = copy(template, tmp_path / "acme", BASE_ANSWERS, ref=current)
     defaults = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert defaults[question] != value, "pick a value that changes something"
     commit_all(project, "project from the template")
@@ -534,7 +534,7 @@ def test_user_owned_files_are_kept(history, tmp_path):
         (template / "template" / ".env").write_text("FROM_TEMPLATE=1\n")
 
     template, tag = next_version(history, tmp_path, render_lock)
-    project = render(template, current, tmp_path / "acme", BASE_ANSWERS)
+    project = copy(template, tmp_path / "acme", BASE_ANSWERS, ref=current)
     (project / "uv.lock").write_text("# the project's lock\n")
     commit_all(project, "locked")
     (project / ".env").write_text("LOCAL=1\n")  # gitignored: no commit needed
@@ -554,7 +554,7 @@ def tool_changes(history, tmp_path_factory) -> dict:
     project runs on the warehouse of the tools before: test_changing_answers_after_runs_...)."""
     template, _, current = history
     work = tmp_path_factory.mktemp("tools")
-    project = render(template, current, work / "acme", BASE_ANSWERS)
+    project = copy(template, work / "acme", BASE_ANSWERS, ref=current)
     commit_all(project, "project from the template")
     unrelated_edits(project)
     commit_all(project, "our changes")
@@ -670,7 +670,7 @@ def test_changing_answers_after_runs_keeps_launch_working(history, tmp_path, cha
     for step, (answers, partition) in enumerate(SWITCHES[chain]):
         chosen.update(answers)
         if step == 0:
-            project = render(template, current, tmp_path / "acme", {**BASE_ANSWERS, **answers})
+            project = copy(template, tmp_path / "acme", {**BASE_ANSWERS, **answers}, ref=current)
             ignore_rules = (project / ".gitignore").read_text()
         else:
             result = update(project, "--vcs-ref", ":current:", *data_args(answers))

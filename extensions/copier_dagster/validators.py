@@ -26,7 +26,8 @@ from .choices import QUESTIONS
 
 # Top-level modules of every package a rendered project can install (any answers, the pinned
 # versions of versions.toml, their whole dependency tree): one a line. A package of the same name
-# would shadow it. tests/test_e2e.py checks the file against the modules of installed projects.
+# would shadow it. tests/test_projects_e2e.py checks the file against the modules of installed
+# projects.
 DEPENDENCY_MODULES_FILE = Path(__file__).with_name("dependency_modules.txt")
 # Names the project uses itself (its tests/ and data/ folders, src/ layout) or that a tool
 # imports by that name (dg, the dbt and Sling CLIs).
@@ -57,9 +58,9 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
 # Dagster's rule for an owner (dagster._core.definitions.utils.is_valid_owner, 1.13): an email
-# matching this pattern, or "team:" and a name. tests/test_e2e.py proves the verdicts equal to
-# those of dg.AssetSpec(owners=...) on an installed project. Team names are kept to letters,
-# digits and - _ . here (Dagster takes any text).
+# matching this pattern, or "team:" and a name. tests/test_projects_e2e.py proves the verdicts
+# equal to those of dg.AssetSpec(owners=...) on an installed project. Team names are kept to
+# letters, digits and - _ . here (Dagster takes any text).
 DAGSTER_OWNER_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,7}\b")
 _TEAM = re.compile(r"team:[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -170,8 +171,8 @@ def _cron_values(field: str, low: int, high: int) -> set[int]:
 
 def cron_error(value: object) -> str:
     """Refuses what Dagster's schedules and AutomationCondition.on_cron refuse (Dagster's
-    is_valid_cron_string: tests/test_e2e.py::test_owners_and_cron_follow_dagsters_rule proves
-    the verdicts equal), and cron beyond the form the question states."""
+    is_valid_cron_string: tests/test_projects_e2e.py::test_owners_and_cron_follow_dagsters_rule
+    proves the verdicts equal), and cron beyond the form the question states."""
     text = str(value or "")
     if not text.isprintable():
         return line_error(text)

@@ -21,7 +21,7 @@ from typing import ClassVar
 import pytest
 import yaml
 
-from helpers import BASE_ANSWERS, CLEAN_ENV, commit_all, copier_cli, data_args, git
+from helpers import BASE_ANSWERS, CLEAN_ENV, commit_all, copy, git, run
 
 pytestmark = pytest.mark.skipif(not shutil.which("uvx"), reason="needs uvx (uv)")
 
@@ -30,11 +30,11 @@ GITHUB_WORKFLOW = (
     "/workflows/template-update.yml.jinja"
 )
 # The machine's variables, without those of a CI this suite may itself run in.
-BASE_ENV = {
-    key: value
-    for key, value in CLEAN_ENV.items()
-    if not key.startswith(("GITHUB_", "RUNNER_", "CI_", "GITLAB_", "GIT_", "ACTIONS_"))
-    and key not in {"CI", "GH_TOKEN"}
+NOT_CI = {
+    key: None
+    for key in CLEAN_ENV
+    if key.startswith(("GITHUB_", "RUNNER_", "CI_", "GITLAB_", "GIT_", "ACTIONS_"))
+    or key in {"CI", "GH_TOKEN"}
 }
 
 
@@ -54,14 +54,10 @@ def release(upstream: Path, tag: str, *edits: tuple[str, str, str]) -> None:
 def new_project(template: Path, tmp_path: Path, ci_provider: str) -> tuple[Path, Path]:
     """A scratch clone of the template tagged v0.1.0, and a project made from it and committed."""
     upstream = tmp_path / "template"
-    subprocess.run(["git", "clone", "-q", str(template), str(upstream)], check=True)
+    run(["git", "clone", "-q", template, upstream])
     git("tag", "v0.1.0", cwd=upstream)
     project = tmp_path / "project"
-    copied = copier_cli(
-        "copy", "--trust", "--defaults", "--vcs-ref", "v0.1.0",
-        *data_args({**BASE_ANSWERS, "ci_provider": ci_provider}), str(upstream), str(project),
-    )  # fmt: skip
-    assert copied.returncode == 0, copied.stderr
+    copy(upstream, project, {**BASE_ANSWERS, "ci_provider": ci_provider}, ref="v0.1.0")
     commit_all(project, "Project from the template")  # the copy's task ran `git init`
     git("branch", "-M", "main", cwd=project)
     return upstream, project
@@ -70,10 +66,7 @@ def new_project(template: Path, tmp_path: Path, ci_provider: str) -> tuple[Path,
 def checkout(remote: Path, dst: Path, depth: int = 0) -> Path:
     """A CI job's fresh checkout of the remote's main branch (shallow when depth > 0)."""
     shallow = ["--depth", str(depth)] if depth else []
-    subprocess.run(
-        ["git", "clone", "-q", *shallow, "--branch", "main", remote.as_uri(), str(dst)],
-        check=True,
-    )
+    run(["git", "clone", "-q", *shallow, "--branch", "main", remote.as_uri(), dst])
     return dst
 
 
@@ -89,16 +82,11 @@ def push_url_to(remote: Path, url: str) -> dict[str, str]:
     }
 
 
-def run(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["bash", "-eo", "pipefail", "-c", script],
-        cwd=cwd, env={**BASE_ENV, **env}, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-
-
-def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
+def job(script: str, cwd: Path, env: dict[str, str], check: bool = True):
+    """A CI job's script, run by bash as the runners do, with the job's variables and none of
+    this machine's CI's own."""
+    cmd = ["bash", "-eo", "pipefail", "-c", script]
+    return run(cmd, cwd, env={**NOT_CI, **env}, timeout=300, check=check)
 
 
 # --- GitHub ----------------------------------------------------------------------------------
@@ -140,9 +128,9 @@ def test_github_update_pushes_its_branch_and_needs_a_token_for_workflow_changes(
         runner.mkdir()
         output = runner / "output"
         output.touch()
-        result = ok(run(update["run"], project, {
+        result = job(update["run"], project, {
             **update["env"], "RUNNER_TEMP": str(runner), "GITHUB_OUTPUT": str(output)
-        }))  # fmt: skip
+        })  # fmt: skip
         return result, runner / "template-update", output.read_text()
 
     # Up to date: the job says so, writes nothing, and the second job does not run.
@@ -189,7 +177,7 @@ def test_github_update_pushes_its_branch_and_needs_a_token_for_workflow_changes(
     assert "line-length = 120" in pyproject and "line-length = 110" in pyproject
 
     # The second job: a fresh checkout, the artifact, the push step with each token.
-    def push_job(secret: str) -> subprocess.CompletedProcess:
+    def push_job(secret: str, check: bool = True) -> subprocess.CompletedProcess:
         runner = tmp_path / "runner-push"
         shutil.rmtree(runner, ignore_errors=True)
         shutil.copytree(out, runner / "template-update")
@@ -199,11 +187,11 @@ def test_github_update_pushes_its_branch_and_needs_a_token_for_workflow_changes(
         secrets = {"TEMPLATE_UPDATE_TOKEN": secret, "GITHUB_TOKEN": "ghs-default"}
         assert set(push["env"]) == set(secrets)
         url = f"https://x-access-token:{token}@github.com/acme/acme-data.git"
-        return run(push["run"], work, {
+        return job(push["run"], work, {
             "RUNNER_TEMP": str(runner), **github, **secrets, **push_url_to(remote, url),
-        })  # fmt: skip
+        }, check=check)  # fmt: skip
 
-    refused = push_job(secret="")
+    refused = push_job(secret="", check=False)
     assert refused.returncode != 0
     message = refused.stdout + refused.stderr
     assert ".github/workflows/template-update.yml" in message
@@ -212,7 +200,7 @@ def test_github_update_pushes_its_branch_and_needs_a_token_for_workflow_changes(
     assert "Secret `TEMPLATE_UPDATE_TOKEN`" in readme and "Workflows: read and write" in readme
     assert git("branch", "--list", "template-update/*", cwd=remote) == ""
 
-    ok(push_job(secret="github_pat_test"))
+    push_job(secret="github_pat_test")
     assert git("rev-parse", branch, cwd=remote) == git("rev-parse", "HEAD", cwd=project)
 
     # An update that leaves the workflows alone is pushed with the workflow's own token.
@@ -222,7 +210,7 @@ def test_github_update_pushes_its_branch_and_needs_a_token_for_workflow_changes(
     v021 = "template-update/v0.2.1"
     git("bundle", "create", "-q", str(out / "update.bundle"), v021, "^main", cwd=project)
     (out / "branch").write_text(f"{v021}\n")
-    ok(push_job(secret=""))
+    push_job(secret="")
     assert git("rev-parse", v021, cwd=remote) == git("rev-parse", "HEAD", cwd=project)
 
     # A second run finds nothing new.
@@ -354,7 +342,7 @@ def test_gitlab_update_runs_the_template_without_the_token_and_pushes_in_another
     git("checkout", "-q", "--detach", cwd=job1)  # GitLab checks out the commit
     env1 = gitlab_env(config, update, job1, api)
     assert "TEMPLATE_UPDATE_TOKEN" not in env1
-    ok(run(gitlab_script(update), job1, env1))
+    job(gitlab_script(update), job1, env1)
     template_env = seen.read_text()
     assert "CI_JOB_TOKEN=job-token-read-only" in template_env  # the template's code ran here
     assert TOKEN not in template_env and "TEMPLATE_UPDATE_TOKEN" not in template_env
@@ -370,7 +358,7 @@ def test_gitlab_update_runs_the_template_without_the_token_and_pushes_in_another
     env2 = gitlab_env(config, push, job2, api)
     assert env2["TEMPLATE_UPDATE_TOKEN"] == TOKEN
     url = f"https://oauth2:{TOKEN}@gitlab.example.com/acme/acme-data.git"
-    pushed = ok(run(gitlab_script(push), job2, {**env2, **push_url_to(remote, url)}))
+    pushed = job(gitlab_script(push), job2, {**env2, **push_url_to(remote, url)})
     assert "Opened a merge request from template-update/v0.2.0." in pushed.stdout
 
     branch = "template-update/v0.2.0"
@@ -389,7 +377,7 @@ def test_gitlab_update_runs_the_template_without_the_token_and_pushes_in_another
 
     # Job 1's output is the template's to write: job 2 pushes template-update/ branches only.
     (job2 / ".template-update/branch").write_text("main\n")
-    refused = run(gitlab_script(push), job2, {**env2, **push_url_to(remote, url)})
+    refused = job(gitlab_script(push), job2, {**env2, **push_url_to(remote, url)}, check=False)
     assert refused.returncode != 0
     assert "Refusing to push 'main'" in refused.stderr
     assert git("rev-parse", "main", cwd=remote) == env2["CI_COMMIT_SHA"]
@@ -397,6 +385,6 @@ def test_gitlab_update_runs_the_template_without_the_token_and_pushes_in_another
 
     # Without the variable (another scope, or a pipeline of an unprotected branch), job 2 says so.
     env2.pop("TEMPLATE_UPDATE_TOKEN")
-    missing = run(gitlab_script(push), job2, {**env2, **push_url_to(remote, url)})
+    missing = job(gitlab_script(push), job2, {**env2, **push_url_to(remote, url)}, check=False)
     assert missing.returncode != 0
     assert "TEMPLATE_UPDATE_TOKEN" in missing.stderr and "environment scope" in missing.stderr

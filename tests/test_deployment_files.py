@@ -23,16 +23,10 @@ from copier_dagster import context
 
 import image
 from dagster_ui import free_port
-from helpers import BASE_ANSWERS, CLEAN_ENV, REPO
+from helpers import CLEAN_ENV, REPO, render, run
 
 HELM_SCHEMA = REPO / "tests" / "data" / "dagster-helm" / "values.schema.json"
 BIN = Path(sys.executable).parent
-
-
-def render(copie, template, **answers) -> Path:
-    result = copie.copy(extra_answers={**BASE_ANSWERS, **answers}, template_dir=template)
-    assert result.exit_code == 0, result.exception
-    return result.project_dir
 
 
 # --- Helm ---------------------------------------------------------------------------------
@@ -94,7 +88,7 @@ def unknown_keys(schema: dict, node: dict, values, path: str = "") -> list[str]:
 
 
 def test_helm_values_match_the_chart_schema(copie, template):
-    project = render(copie, template, deployment="kubernetes")
+    project = render(copie, template, deployment="kubernetes").project_dir
     values = yaml.safe_load((project / "deploy/helm/values.yaml").read_text())
     errors = [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
@@ -137,11 +131,8 @@ IMAGE_DEPLOYMENTS = ["docker-compose", "kubernetes", "dagster-plus"]
 
 @pytest.mark.parametrize("deployment", IMAGE_DEPLOYMENTS)
 def test_dockerfile_passes_hadolint(copie, template, deployment):
-    project = render(copie, template, deployment=deployment)
-    linted = subprocess.run(
-        [BIN / "hadolint", "--no-color", "Dockerfile"], cwd=project, capture_output=True, text=True
-    )
-    assert linted.returncode == 0, linted.stdout + linted.stderr
+    project = render(copie, template, deployment=deployment).project_dir
+    run([BIN / "hadolint", "--no-color", "Dockerfile"], project)
     dockerfile = (project / "Dockerfile").read_text()
     assert re.search(r"^USER \d+:\d+$", dockerfile, re.M), "non-root, numeric (Kubernetes)"
     assert dockerfile.count("FROM ") == 3  # uv binary, build stage, final stage
@@ -176,7 +167,7 @@ def test_image_runs_as_its_user_with_the_helm_values(copie, template):
     """The image (its Dockerfile replayed, tests/image.py) as the Helm values run it: as its
     non-root user, with the values' security context and volumes; its CMD serves the code
     location and a run of the pipeline in prod succeeds, writing only where that user may."""
-    project = render(copie, template, deployment="kubernetes")
+    project = render(copie, template, deployment="kubernetes").project_dir
     with image.built(project, CLEAN_ENV) as built:
         assert built.built[:2] == ["uv sync --no-dev --no-install-project", "uv sync --no-dev"]
         # The default tools include dbt: its manifest is parsed into the image, not at start-up.
@@ -197,11 +188,7 @@ def run_as_the_helm_values_say(project: Path, built: image.Image):
     launcher = values["runLauncher"]["config"]["k8sRunLauncher"]
     assert "runK8sConfig" in launcher, "run pods would run without the security context"
     run_config = launcher["runK8sConfig"]
-    job = subprocess.run(
-        [built.path("/app/.venv/bin/python"), "-c", RUN_POD, json.dumps(run_config)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert job.returncode == 0, job.stderr[-3000:]
+    job = run([built.path("/app/.venv/bin/python"), "-c", RUN_POD, json.dumps(run_config)])
     assert json.loads(job.stdout) == [pod["fsGroup"], True, False]
     groups = [pod["fsGroup"]]
 
@@ -247,10 +234,7 @@ def run_as_the_helm_values_say(project: Path, built: image.Image):
     # in the image's own environment, `local`: prod's dbt parse is the code server's, below).
     probe = "import acme_data.definitions, dagster_k8s, dagster_postgres, importlib.util as u;"
     probe += "print(u.find_spec('pytest') is None, u.find_spec('dagster_dg_cli') is None)"
-    checked = subprocess.run(
-        built.as_user(["python", "-c", probe], groups), cwd=app, env=built.env,
-        capture_output=True, text=True,
-    )  # fmt: skip
+    checked = run(built.as_user(["python", "-c", probe], groups), app, base=built.env, check=False)
     assert checked.stdout.split() == ["True", "True"], checked.stderr[-3000:]
 
     # The user deployment: the image's CMD (the chart's codeServerArgs are the same), healthy.
@@ -267,9 +251,9 @@ def run_as_the_helm_values_say(project: Path, built: image.Image):
     try:
         deadline = time.monotonic() + 120
         while True:
-            health = subprocess.run(
+            health = run(
                 built.as_user(["dagster", "api", "grpc-health-check", "--port", str(port)]),
-                env=env, capture_output=True, text=True,
+                base=env, check=False,
             )  # fmt: skip
             if health.returncode == 0:
                 break
@@ -282,15 +266,14 @@ def run_as_the_helm_values_say(project: Path, built: image.Image):
         server.wait(timeout=30)
 
     # A run pod: the whole pipeline, one partition, in prod.
-    run = subprocess.run(
+    run(
         built.as_user(
             ["dagster", "asset", "materialize", "--select", "*", "--partition", "2025-01-01",
              "-m", "acme_data.definitions"],
             groups,
         ),
-        cwd=app, env=env, capture_output=True, text=True, timeout=600,
+        app, base=env,
     )  # fmt: skip
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert built.path(prod_database).is_file()
     writable = [*built.owned, *mounted, "/tmp", "/var/lib/instance"]
     assert built.changed_outside(before, writable) == []
@@ -300,7 +283,7 @@ def run_as_the_helm_values_say(project: Path, built: image.Image):
 
 
 def test_compose_wiring(copie, template):
-    project = render(copie, template, deployment="docker-compose")
+    project = render(copie, template, deployment="docker-compose").project_dir
     compose = yaml.safe_load((project / "compose.yaml").read_text())
     services = compose["services"]
     assert set(services) == {"postgres", "code-server", "webserver", "daemon"}
@@ -317,9 +300,7 @@ def test_compose_wiring(copie, template):
             assert "PASSWORD" not in key and "SECRET" not in key, (name, key)
     example = (project / "deploy/compose/.env.example").read_text()
     assert re.search(r"^POSTGRES_PASSWORD=$", example, re.M)
-    ignored = subprocess.run(
-        ["git", "check-ignore", "deploy/compose/.env"], cwd=project, capture_output=True
-    )
+    ignored = run(["git", "check-ignore", "deploy/compose/.env"], project, check=False)
     assert ignored.returncode == 0, "deploy/compose/.env must be git-ignored"
 
     # The webserver and daemon find the code server where it listens; all share the instance.

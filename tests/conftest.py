@@ -6,13 +6,11 @@ from pathlib import Path
 import pytest
 
 from helpers import (
-    BASE_ANSWERS,
     COMBINATIONS,
-    FIRST_PARTITION,
+    PYTHONIC_TWIN,
     REPO,
     combination_id,
-    copy,
-    run,
+    installed,
     snapshot_template,
 )
 
@@ -26,28 +24,16 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return snapshot_template(tmp_path_factory.mktemp("template"))
 
 
-# Projects rendered and installed so far, by combination: pytest sets a parametrized fixture up
-# again when the parameter changes, and then it reuses the installed project.
-INSTALLED: dict[str, dict] = {}
-
-
 @pytest.fixture(scope="session", params=COMBINATIONS, ids=combination_id)
 def project(request, template, tmp_path_factory) -> dict:
     """A project rendered from the template with BASE_ANSWERS and one of COMBINATIONS (or the
     answers a test's `indirect` parameter gives), installed with `uv sync`; shared by the
     end-to-end modules, whose tests of one project all run on one worker (below)."""
-    name = combination_id(request.param)
-    if name not in INSTALLED:
-        answers = {**BASE_ANSWERS, **request.param}
-        dst = tmp_path_factory.mktemp("e2e") / "acme"
-        run(["uv", "sync", "--quiet"], copy(template, dst, answers))
-        partition = FIRST_PARTITION.get(request.param.get("partitioning", "daily"))
-        INSTALLED[name] = {"dir": dst, "answers": answers, "partition": partition}
-    return INSTALLED[name]
+    return installed(request.param, template, tmp_path_factory)
 
 
 # Modules whose module-scoped fixture renders and installs one project per parameter.
-PER_PROJECT = ("tests/test_parity.py", "tests/test_warehouses_e2e.py")
+PER_PROJECT = ("tests/test_warehouses_e2e.py",)
 
 
 # Modules with the longest groups of tests, longest first (measured in docs/performance.md).
@@ -71,9 +57,12 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     PER_PROJECT; the other tests form one group per module, so its module fixtures (such as the
     render matrix) are built once."""
     module, _, test = item.nodeid.partition("::")
-    answers = item.callspec.params.get("project") if hasattr(item, "callspec") else None
+    params = item.callspec.params if hasattr(item, "callspec") else {}
+    answers = params.get("project", params.get("twins"))
     if isinstance(answers, dict):  # the `project` fixture's (other modules name strings so)
-        group = f"project:{combination_id(answers)}"
+        # A components project goes with its pythonic twin, which the style parity compares.
+        name = combination_id(answers)
+        group = f"project:{combination_id(PYTHONIC_TWIN.get(name, answers))}"
     elif module in PER_PROJECT and "[" in test:
         # No "]" in a group's name: xdist reads the group after the last "@" behind the last "]".
         group = f"{module}:{test[test.index('[') + 1 : -1]}"

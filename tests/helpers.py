@@ -68,6 +68,16 @@ def combination_id(answers: dict) -> str:
     )
 
 
+# The pythonic twin of each components project, for the style parity (tests/test_parity.py):
+# the same tools, every other answer the same.
+PYTHONIC_TWIN = {
+    combination_id(answers): {k: v for k, v in answers.items() if k != "integration_style"}
+    for answers in COMBINATIONS
+    if answers.get("integration_style") == "components"
+}
+PYTHONIC_TWIN["components-dlt+dbt"] = {}  # dlt and dbt are the defaults'
+
+
 # Tests that need one project each: the defaults, or every tool at once in the components style.
 defaults_only = pytest.mark.parametrize("project", [{}], indirect=True, ids=["defaults"])
 full_components_only = pytest.mark.parametrize(
@@ -134,6 +144,26 @@ def run(
             ) from None
     assert not check or process.returncode == 0, f"{' '.join(cmd)}\n{out[-3000:]}\n{err[-5000:]}"
     return subprocess.CompletedProcess(cmd, process.returncode, out, err)
+
+
+# Projects rendered and installed so far in this process, by combination: pytest sets the
+# `project` fixture up again when its parameter changes, and then it reuses the installed project.
+INSTALLED: dict[str, dict] = {}
+
+
+def installed(answers: dict, template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The project of `answers` (over BASE_ANSWERS), rendered and installed once per worker."""
+    name = combination_id(answers)
+    if name not in INSTALLED:
+        dst = tmp_path_factory.mktemp("e2e") / "acme"
+        run(["uv", "sync", "--quiet"], copy(template, dst, {**BASE_ANSWERS, **answers}))
+        partition = FIRST_PARTITION.get(answers.get("partitioning", "daily"))
+        INSTALLED[name] = {
+            "dir": dst,
+            "answers": {**BASE_ANSWERS, **answers},
+            "partition": partition,
+        }
+    return INSTALLED[name]
 
 
 # strace of every process a command starts, stopped only at connect() (seccomp filter: the

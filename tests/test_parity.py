@@ -5,23 +5,24 @@ the one rendered with `components` load the same assets and asset checks with th
 (deps, group, owners, kinds, tags, metadata keys, automation, freshness, description, code
 version; check name, asset, blocking, description).
 
-Both projects get the same user additions to the dbt project first (a seed and a snapshot), since
-a translator that only handles models passes on the template's own dbt files alone. Each project
-is installed with `uv sync` and dumps its specs with its own Python, as JSON.
+Both projects are the end-to-end ones (tests/conftest.py's `project`, which groups each
+components project with its pythonic twin on one worker, helpers.PYTHONIC_TWIN). Both get the
+same user additions to the dbt project (a seed and a snapshot) for the time of the dump, since a
+translator that only handles models passes on the template's own dbt files alone. Each dumps its
+specs with its own Python, as JSON.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import BASE_ANSWERS, COMPONENTS_TOOL_SUBSETS, copy, run
+from helpers import COMBINATIONS, PYTHONIC_TWIN, combination_id, installed, run
 
 pytestmark = pytest.mark.e2e
-
-STYLES = ("pythonic", "components")
 
 # A user's dbt additions beyond models: a seed and a snapshot (dbt 1.9+ YAML form: `relation`
 # instead of a `{% snapshot %}` SQL block, which dbt 1.11 still reads as the legacy form).
@@ -97,29 +98,43 @@ print(json.dumps({"assets": assets, "checks": checks}, sort_keys=True))
 """
 
 
-def subset_id(tools: list[str]) -> str:
-    return "+".join(tools) or "no-tools"
-
-
-def install_and_dump(template: Path, dst: Path, tools: list[str], style: str) -> dict:
-    answers = {**BASE_ANSWERS, "etl_tools": tools, "integration_style": style}
-    copy(template, dst, answers)
-    if "dbt" in tools:
+def dump(project: Path, tmp_path: Path) -> dict:
+    """The specs of the project's definitions with the user's dbt additions, which are taken out
+    again after, dbt's target folder put back as it was: the project's other tests expect its own
+    assets only."""
+    dbt, saved = project / "dbt", tmp_path / "target"
+    if dbt.is_dir():
+        if (dbt / "target").is_dir():
+            shutil.copytree(dbt / "target", saved, symlinks=True)
         for name, text in USER_DBT_FILES.items():
-            (dst / name).parent.mkdir(parents=True, exist_ok=True)
-            (dst / name).write_text(text)
-    run(["uv", "sync", "--quiet"], dst)
-    python = str(dst / ".venv/bin/python")
-    out = run([python, "-c", DUMP_SPECS, json.dumps(sorted(STYLE_METADATA))], dst).stdout
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            (project / name).write_text(text)
+    try:
+        python = str(project / ".venv/bin/python")
+        out = run([python, "-c", DUMP_SPECS, json.dumps(sorted(STYLE_METADATA))], project).stdout
+    finally:
+        if dbt.is_dir():
+            for name in USER_DBT_FILES:
+                (project / name).unlink()
+            shutil.rmtree(dbt / "target", ignore_errors=True)
+            if saved.is_dir():
+                shutil.copytree(saved, dbt / "target", symlinks=True)
     return json.loads(out)
 
 
-@pytest.fixture(scope="module", params=COMPONENTS_TOOL_SUBSETS, ids=subset_id)
-def dumps(request, template, tmp_path_factory) -> dict[str, dict]:
-    """The specs dumped by the project of each style, for one subset of the ETL tools."""
-    root = tmp_path_factory.mktemp(f"parity-{subset_id(request.param)}")
+COMPONENTS = [answers for answers in COMBINATIONS if combination_id(answers) in PYTHONIC_TWIN]
+
+
+@pytest.fixture(scope="module", params=COMPONENTS, ids=combination_id)
+def twins(request, template, tmp_path_factory) -> dict[str, dict]:
+    """The specs dumped by a components project and by its pythonic twin."""
+    pythonic = PYTHONIC_TWIN[combination_id(request.param)]
     return {
-        style: install_and_dump(template, root / style, request.param, style) for style in STYLES
+        style: dump(
+            installed(answers, template, tmp_path_factory)["dir"],
+            tmp_path_factory.mktemp(f"parity-{style}"),
+        )
+        for style, answers in (("pythonic", pythonic), ("components", request.param))
     }
 
 
@@ -149,13 +164,13 @@ def differences(kind: str, pythonic: dict, components: dict) -> list[str]:
     return lines
 
 
-def test_same_asset_specs_in_both_styles(dumps):
-    found = differences("asset", dumps["pythonic"]["assets"], dumps["components"]["assets"])
+def test_same_asset_specs_in_both_styles(twins):
+    found = differences("asset", twins["pythonic"]["assets"], twins["components"]["assets"])
     if found:
         pytest.fail("the styles' asset specs differ:\n" + "\n".join(found), pytrace=False)
 
 
-def test_same_check_specs_in_both_styles(dumps):
-    found = differences("check", dumps["pythonic"]["checks"], dumps["components"]["checks"])
+def test_same_check_specs_in_both_styles(twins):
+    found = differences("check", twins["pythonic"]["checks"], twins["components"]["checks"])
     if found:
         pytest.fail("the styles' check specs differ:\n" + "\n".join(found), pytrace=False)

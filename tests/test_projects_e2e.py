@@ -184,6 +184,13 @@ def test_list_defs(project):
         assert {"landing_sensor", "report_failed_run"} <= sensors and not schedules
 
 
+# The defaults' own tests run in tests/test_first_day_e2e.py, after each of the README's steps.
+OWN_TESTS = [answers for answers in COMBINATIONS if answers]
+
+
+@pytest.mark.parametrize(
+    "project", OWN_TESTS, indirect=True, ids=[combination_id(c) for c in OWN_TESTS]
+)
 def test_project_tests_pass(project):
     out = run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"], project["dir"]).stdout
     summary = out.strip().splitlines()[-1]

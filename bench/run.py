@@ -1,4 +1,5 @@
 """Benchmark of the template against create-dagster: render, load, tests, run, growth, first green;
+dbt's version check, offline and with DNS unanswered, against the run (as root: `unshare -n`);
 and the data at growing sizes through each loader, on DuckDB and PostgreSQL, and the backfill.
 
 Run from the template repository: `uv run python bench/run.py` (about an hour and a half on 2
@@ -769,6 +770,10 @@ class Bench:
         ).values()
         offline.baseline, dropped.baseline = run_offline, run_dropped
         self.figures += [offline, dropped, run_offline, run_dropped]
+
+        def cpu(figure: Figure) -> float:
+            return statistics.median(figure.cpu)
+
         counts = {name: "/".join(str(n) for n in sorted(set(v))) for name, v in queries.items()}
         self.notes.append(
             "Version check (dagster-dbt runs `dbt --version` before a run's first dbt command;"
@@ -780,7 +785,10 @@ class Bench:
             f" firewall dropping packets) {dropped.median:.1f} s, {dropped.ratio:.0%} of the"
             f" run then ({run_dropped.median:.1f} s, {run_dropped.median - run_offline.median:.1f}"
             f" s more than offline). Queries that went unanswered: {counts['version']} per"
-            f" `dbt --version`, {counts['run']} per whole-graph run."
+            f" `dbt --version`, {counts['run']} per whole-graph run. In CPU time `dbt --version`"
+            f" takes {cpu(offline):.1f} s offline and {cpu(dropped):.1f} s unanswered, of the"
+            f" run's {cpu(run_offline):.1f} s and {cpu(run_dropped):.1f} s: the rest of the"
+            " unanswered case is waiting on the resolver."
         )
 
     # -- data at growing sizes (issue 21) -------------------------------------------------

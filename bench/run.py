@@ -1,4 +1,5 @@
 """Benchmark of the template against create-dagster: render, load, tests, run, growth, first green;
+dbt's version check, offline and with DNS unanswered, against the run (as root: `unshare -n`);
 and the data at growing sizes through each loader, on DuckDB and PostgreSQL, and the backfill.
 
 Run from the template repository: `uv run python bench/run.py` (about an hour and a half on 2
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import json
 import os
 import platform
 import re
@@ -92,6 +94,36 @@ DUCKDB = (
     "con.execute(sys.argv[2])\n"
     "print(time.perf_counter() - start)\n"
 )
+# A firewall that drops packets, in a network namespace of its own (`unshare -n -m`, as root):
+# loopback up, /etc/resolv.conf bind-mounted to one saying `nameserver 127.0.0.1`, and on port 53
+# a socket that reads the DNS queries and never answers them. Runs the command given after the
+# resolv.conf file and prints its own wall time and the queries read; the namespace, its mount and
+# the socket end with the process.
+SINK = """
+import fcntl, json, shutil, socket, struct, subprocess, sys, threading, time
+if shutil.which("ip"):
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+else:  # SIOCGIFFLAGS, then SIOCSIFFLAGS with IFF_UP
+    ioctl = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    flags = struct.unpack("16sh", fcntl.ioctl(ioctl, 0x8913, struct.pack("16sh", b"lo", 0)))[1]
+    fcntl.ioctl(ioctl, 0x8914, struct.pack("16sh", b"lo", flags | 1))
+subprocess.run(["mount", "--bind", sys.argv[1], "/etc/resolv.conf"], check=True)
+sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sink.bind(("127.0.0.1", 53))
+queries = []
+
+
+def drain():
+    while True:
+        queries.append(sink.recv(512))
+
+
+threading.Thread(target=drain, daemon=True).start()
+start = time.perf_counter()
+returncode = subprocess.run(sys.argv[2:]).returncode
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "queries": len(queries), "returncode": returncode}))
+"""
 # The libraries the full project's definitions import, for the load floor.
 FLOOR_IMPORTS = ("duckdb", "dagster_duckdb", "dlt", "dagster_dlt", "dagster_sling", "dagster_dbt")
 LOAD_FLOOR = "load: dg check defs, bare + the full project's libraries"
@@ -675,6 +707,90 @@ class Bench:
             self.runs,
         ).values()
 
+    # -- the version check (issue 21) ------------------------------------------------------
+    def version_check(self) -> None:
+        """dagster-dbt's `dbt --version` before a run's first dbt command, where dbt asks PyPI
+        for the latest versions: offline (`unshare -n`: every attempt fails at once) and where
+        the DNS queries go unanswered (SINK), against the whole-graph run the same ways."""
+        print("version check", flush=True)
+        missing = [tool for tool in ("unshare", "mount") if not shutil.which(tool)]
+        why = f"needs {', '.join(missing)} (util-linux)" if missing else ""
+        if os.geteuid():
+            why = f"needs root for network namespaces (`unshare -n`), running as uid {os.geteuid()}"
+        if why:
+            print(f"  not run: {why}", flush=True)
+            self.notes.append(f"version_check not run: {why}.")
+            self.checks.append(("version_check: run", None, 0.0))
+            return
+        project = self.data_project("dlt")  # the defaults: dlt and dbt on DuckDB
+        self.land(project, 0)
+        resolv = self.work / "resolv.conf"
+        resolv.write_text("nameserver 127.0.0.1\n")
+        queries: dict[str, list[int]] = {}
+
+        def unanswered(name: str, argv: list[str], cwd: Path) -> Callable[[int], float]:
+            def run(_round: int) -> float:
+                wrapped = ["unshare", "-n", "-m", sys.executable, "-c", SINK, str(resolv), *argv]
+                done = timed(wrapped, cwd, self.timeout)
+                last = done.output.strip().splitlines()[-1] if done.output.strip() else ""
+                if done.seconds is None or done.returncode or not last.startswith("{"):
+                    sys.exit(f"failed in {cwd}: {' '.join(argv)}\n{done.output[-3000:]}")
+                result = json.loads(last)
+                if result["returncode"]:
+                    sys.exit(f"failed ({result['returncode']}) in {cwd}: {' '.join(argv)}")
+                queries.setdefault(name, []).append(result["queries"])
+                return result["seconds"]
+
+            return run
+
+        # As dagster-dbt runs it: the project's dbt, in the dbt project, the run's environment.
+        version = [str(project / ".venv/bin/dbt"), "--version"]
+        launch = [str(project / ".venv/bin/dg"), "launch", "--assets", "*", "--partition"]
+        launch.append(PARTITION)
+        offline, dropped, run_offline, run_dropped = measure(
+            [
+                Case(
+                    "version check: dbt --version, offline",
+                    cmd(["unshare", "-n", *version], project / "dbt"),
+                ),
+                Case(
+                    "version check: dbt --version, DNS unanswered",
+                    unanswered("version", version, project / "dbt"),
+                ),
+                Case(
+                    "version check: dg launch whole graph, offline",
+                    cmd(["unshare", "-n", *launch], project),
+                ),
+                Case(
+                    "version check: dg launch whole graph, DNS unanswered",
+                    unanswered("run", launch, project),
+                ),
+            ],
+            self.runs,
+        ).values()
+        offline.baseline, dropped.baseline = run_offline, run_dropped
+        self.figures += [offline, dropped, run_offline, run_dropped]
+
+        def cpu(figure: Figure) -> float:
+            return statistics.median(figure.cpu)
+
+        counts = {name: "/".join(str(n) for n in sorted(set(v))) for name, v in queries.items()}
+        self.notes.append(
+            "Version check (dagster-dbt runs `dbt --version` before a run's first dbt command;"
+            " dbt asks PyPI for the latest dbt-core and adapter versions), in the defaults'"
+            f" project (dlt and dbt on DuckDB) at {self.commit}: offline (`unshare -n`, every"
+            f" attempt fails at once) {offline.median:.1f} s, {offline.ratio:.0%} of the offline"
+            f" whole-graph run ({run_offline.median:.1f} s); with the DNS queries unanswered (a"
+            " resolver at 127.0.0.1 that never answers, glibc's default timeouts, as behind a"
+            f" firewall dropping packets) {dropped.median:.1f} s, {dropped.ratio:.0%} of the"
+            f" run then ({run_dropped.median:.1f} s, {run_dropped.median - run_offline.median:.1f}"
+            f" s more than offline). Queries that went unanswered: {counts['version']} per"
+            f" `dbt --version`, {counts['run']} per whole-graph run. In CPU time `dbt --version`"
+            f" takes {cpu(offline):.1f} s offline and {cpu(dropped):.1f} s unanswered, of the"
+            f" run's {cpu(run_offline):.1f} s and {cpu(run_dropped):.1f} s: the rest of the"
+            " unanswered case is waiting on the resolver."
+        )
+
     # -- data at growing sizes (issue 21) -------------------------------------------------
     def data_project(self, loader: str, warehouse: str = "duckdb") -> Path:
         """The sample project of one loader on `warehouse`, rendered and installed once."""
@@ -1044,8 +1160,6 @@ def write_models(folder: Path, n: int) -> None:
 
 
 def dbt_build_seconds(project: Path) -> float:
-    import json
-
     # dagster-dbt gives each run a target folder of its own: the newest is the last run's.
     newest = max(
         (project / "dbt/target").glob("*/run_results.json"), key=lambda p: p.stat().st_mtime
@@ -1114,8 +1228,10 @@ def report(bench: Bench, args: argparse.Namespace, seconds: float) -> tuple[str,
     return "\n".join(lines) + "\n", ok
 
 
-SECTIONS = ("render", "load", "tests", "run", "growth", "first_green")
+SECTIONS = ("render", "load", "tests", "run", "growth", "first_green", "version_check")
 DATA_SECTIONS = ("data", "data_postgres", "backfill")
+# Sections with projects of their own: no create-dagster, full, bare or floor project to set up.
+OWN_PROJECTS = ("version_check", *DATA_SECTIONS)
 
 
 def csv_of(kind: type, choices: tuple = ()) -> Callable[[str], tuple]:
@@ -1172,7 +1288,7 @@ def main() -> int:
     load = os.getloadavg()
     start = time.perf_counter()
     try:
-        bench.setup(baselines=bool(set(sections) - set(DATA_SECTIONS)))
+        bench.setup(baselines=bool(set(sections) - set(OWN_PROJECTS)))
         for section in sections:
             try:
                 getattr(bench, "run_" if section == "run" else section)()

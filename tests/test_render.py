@@ -273,7 +273,7 @@ def test_combination(
     matrix, request, tools, style, partitioning, ci, deployment, warehouse, integration, sample
 ):
     project, ruff_report = matrix[request.node.callspec.id]
-    files = helpers.files_of(project)
+    files = {name: content.decode() for name, content in helpers.files_of(project).items()}
 
     for path, present in tool_files(tools, integration, sample).items():
         assert (path in files) is present, path
@@ -294,8 +294,7 @@ def test_combination(
             assert (path in files) is (other == style), path
     assert ("src/acme_data/defs/partitions.py" in files) is (partitioning != "none")
 
-    for name, content in files.items():
-        text = content.decode()
+    for name, text in files.items():
         assert text.strip(), f"{name} is empty"
         # As the rendered pre-commit hooks want it: one newline at the end.
         assert text.endswith("\n") and not text.endswith("\n\n"), f"{name}'s last line"
@@ -337,7 +336,7 @@ def test_combination(
     assert answers["sample"] is sample
 
     # The README says how to run it where it was chosen to run, and which secrets to create.
-    readme = files["README.md"].decode()
+    readme = files["README.md"]
     sections = {
         "docker-compose": ["### Docker Compose", "deploy/compose/.env", "docker compose up"],
         "kubernetes": ["### Kubernetes", "dagster-postgresql-secret", "helm upgrade --install"],
@@ -352,7 +351,7 @@ def test_combination(
 
     # Dependencies: exactly the chosen tools', pinned from the versions file, each one imported
     # or pinned for a reason the pyproject states.
-    pyproject_text = files["pyproject.toml"].decode()
+    pyproject_text = files["pyproject.toml"]
     requirements = tomllib.loads(pyproject_text)["project"]["dependencies"]
     names = {re.match(r"[a-z0-9-]+", r).group() for r in requirements}
     expected_names = {"dagster", "dagster-duckdb", "duckdb", "python-dotenv"}.union(
@@ -369,14 +368,14 @@ def test_combination(
         assert requirement == context.requirement(name, extras)
         module = IMPORT_NAMES.get(name, name.replace("-", "_"))
         imported = any(
-            re.search(rf"^\s*(import|from) {module}\b", p.read_text(), re.M)
-            for n, p in files.items()
+            re.search(rf"^\s*(import|from) {module}\b", text, re.M)
+            for n, text in files.items()
             if n.endswith(".py")
         )
         # Or named where it is used: a deployment's configuration loads dagster-postgres, ...
         configured = any(
-            name in p.read_text()
-            for n, p in files.items()
+            name in text
+            for n, text in files.items()
             if n not in {"pyproject.toml", ".copier-answers.yml", "README.md"}
             and not n.endswith(".py")
         )
@@ -389,12 +388,12 @@ def test_combination(
 
     # Every variable the project reads is documented, in .env.example and the README.
     code = "".join(
-        c.decode() for n, c in files.items() if n.startswith("src/") or n == "dbt/profiles.yml"
+        text for n, text in files.items() if n.startswith("src/") or n == "dbt/profiles.yml"
     )
     read = set(re.findall(r"""\b(ACME_DATA_[A-Z0-9_]+|GOOGLE_APPLICATION_CREDENTIALS)\b""", code))
-    example = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", files[".env.example"].decode(), re.M))
+    example = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", files[".env.example"], re.M))
     assert read and read == example
-    readme = files["README.md"].decode()
+    readme = files["README.md"]
     assert all(f"`{name}`" in readme for name in read)
 
 

@@ -338,7 +338,8 @@ def test_answer_changes_drop_once_what_the_old_answers_built():
     ]
     # From 0.2.0, dlt's tables (rows of Python objects, `_dlt_id`) are loaded anew.
     assert "DROP TABLE IF EXISTS raw.orders" in answer_changes.statements(dlt_dbt, dlt_dbt, "0.2.0")
-    assert answer_changes.statements({"sample": False}, {"sample": False, "partitioning": "none"}) == []
+    no_sample = {"sample": False}
+    assert answer_changes.statements(no_sample, {**no_sample, "partitioning": "none"}) == []
 
 
 def test_older_projects_keep_their_behaviour_on_update(tmp_path):

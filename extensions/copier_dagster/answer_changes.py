@@ -27,7 +27,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from copier_dagster.context import env_name, raw_loaders  # noqa: E402
+from copier_dagster.context import env_name, raw_loaders
 
 ANSWERS = ".copier-answers.yml"
 STAGING_VIEWS = ["staging.stg_customers", "staging.stg_orders"]  # the sample's dbt views

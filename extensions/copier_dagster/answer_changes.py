@@ -89,7 +89,9 @@ def main() -> int:
     old_text = subprocess.run(
         ["git", "show", f"HEAD:{ANSWERS}"], cwd=root, capture_output=True, text=True
     ).stdout
-    old = yaml.safe_load(old_text) or {}
+    if not old_text:  # no answers recorded before: nothing to compare
+        return 0
+    old = yaml.safe_load(old_text)
     new = yaml.safe_load((root / ANSWERS).read_text()) or {}
     sql = statements(old, new, os.environ.get("VERSION_PEP440_FROM"))
     if not sql:

@@ -78,9 +78,16 @@ def run_locally(root: Path, database: Path, sql: list[str]) -> bool:
     python = root / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     if not (database.is_file() and python.is_file()):
         return False
-    script = "import duckdb, sys\nwith duckdb.connect(sys.argv[1]) as c:\n"
-    script += "".join(f"    c.execute({statement!r})\n" for statement in sql)
-    subprocess.run([str(python), "-c", script, str(database)], cwd=root, check=True)
+    script = (
+        "import duckdb, sys\n"
+        "with duckdb.connect(sys.argv[1]) as c:\n"
+        "    for statement in sys.argv[2:]:\n"
+        "        try:\n"
+        "            c.execute(statement)\n"
+        "        except duckdb.Error as error:  # e.g. a view of yours now a table\n"
+        "            print(f'  not done: {statement}: {error}')\n"
+    )
+    subprocess.run([str(python), "-c", script, str(database), *sql], cwd=root, check=True)
     return True
 
 

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from copier_dagster import (
+    answer_changes,
     choices,
     context,
     deployment,
@@ -314,6 +315,33 @@ def test_tool_dependencies_and_loaders():
     assert context.raw_loaders({"dlt"}) == {"customers": "dlt", "orders": "dlt"}
     assert context.raw_loaders({"dbt"}) == {"customers": "python", "orders": "python"}
     assert context.derive({"etl_tools": ["spark"]})["tools"] == []
+
+
+def test_answer_changes_drop_once_what_the_old_answers_built():
+    """The update's migration, not the rendered code, clears what another answer built."""
+    dlt_dbt = {"etl_tools": ["dlt", "dbt"], "partitioning": "daily"}
+    assert answer_changes.statements(dlt_dbt, dlt_dbt, "0.3.0") == []
+    assert answer_changes.statements(dlt_dbt, {**dlt_dbt, "etl_tools": ["sling"]}, "0.3.0") == [
+        "DROP TABLE IF EXISTS raw.customers",
+        "DROP TABLE IF EXISTS raw.orders",
+        "DROP TABLE IF EXISTS raw._dlt_version",
+        "DROP TABLE IF EXISTS raw._dlt_loads",
+        "DROP TABLE IF EXISTS raw._dlt_pipeline_state",
+        "DROP VIEW IF EXISTS staging.stg_customers",
+        "DROP VIEW IF EXISTS staging.stg_orders",
+    ]
+    # Adding Sling beside dlt moves customers alone; dbt stays, so do its views.
+    both = {**dlt_dbt, "etl_tools": ["dlt", "sling", "dbt"]}
+    assert answer_changes.statements(dlt_dbt, both, "0.3.0")[0] == (
+        "DROP TABLE IF EXISTS raw.customers"
+    )
+    assert answer_changes.statements(dlt_dbt, {**dlt_dbt, "partitioning": "none"}, "0.3.0") == [
+        "DROP TABLE IF EXISTS analytics.order_summary"
+    ]
+    # From 0.2.0, dlt's tables (rows of Python objects, `_dlt_id`) are loaded anew.
+    assert "DROP TABLE IF EXISTS raw.orders" in answer_changes.statements(dlt_dbt, dlt_dbt, "0.2.0")
+    no_sample = {"sample": False}
+    assert answer_changes.statements(no_sample, {**no_sample, "partitioning": "none"}) == []
 
 
 def test_older_projects_keep_their_behaviour_on_update(tmp_path):

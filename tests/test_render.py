@@ -489,8 +489,12 @@ def test_secret_scan_allows_references(line):
 # to both, less the Python parser they replace; the summary building a backfill's range of
 # partitions in one run, 14; dbt tests' checks described by dbt or in words (issue 22:
 # conventions.tested, the translator's get_asset_check_spec, with components the DbtModels
-# component), 38 and 84.
-SIZE_LIMITS = {"defaults": 950, "full components": 1071}
+# component), 38 and 84. Issue 23 (goals 500 and 650, not met): no code for answers changed
+# later (an update migration drops what the old answers built: extensions/copier_dagster/
+# answer_changes.py), the summary without its `period` column, one key check, eager() once, the
+# landed-file check in landed.py, Sling's connection once, shorter docstrings: 950 -> 879 and
+# 1071 -> 979.
+SIZE_LIMITS = {"defaults": 879, "full components": 979}
 
 
 @pytest.mark.parametrize(

@@ -157,7 +157,7 @@ def unrelated_edits(project: Path) -> None:
     )
     insert_after(
         project / "src" / PACKAGE / "defs" / "ingest" / "checks.py",
-        "from ...conventions import raw_checks",
+        "from ...table_checks import raw_checks",
         "\n# Our ingest runbook: docs/ingest.md.\n",
     )
     (project / "src" / PACKAGE / "defs" / "analytics" / "top_customers.py").write_text(NEW_ASSET)

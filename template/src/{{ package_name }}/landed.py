@@ -1,15 +1,17 @@
-"""Landed CSV files, read by DuckDB in this process: every loader reads and checks them here.
+"""Landed CSV files and their contracts, read and checked by DuckDB before any loader runs.
 
-A landed file is UTF-8 (a byte-order mark is skipped), comma-separated, with a header line and
-values in double quotes where they hold a comma, a quote (doubled) or a line break; lines end in
-LF or CRLF, blank lines are skipped. An empty field, quoted or not, is NULL in every loader.
+A landed file is UTF-8, comma-separated, with a header line and values quoted where they hold a
+comma, a quote (doubled) or a line break. An empty field, quoted or not, is NULL in every loader.
 """
 
+import csv
 from pathlib import Path
 from typing import NoReturn
 
 import dagster as dg
 import duckdb
+
+from . import settings
 
 # The contract's types (conventions.raw_table) and what DuckDB's CSV reader converts their text to.
 # `decimal`: DOUBLE takes every decimal text (and a DECIMAL wider than 18 digits reads 20x slower).
@@ -27,25 +29,19 @@ def literal(text: str) -> str:
 
 
 def scan(path: Path, columns: dict[str, str], options: str = ROWS) -> str:
-    """DuckDB's read_csv of the landed file at `path`, its `columns` ({name: DuckDB type}, in the
-    file's order)."""
+    """DuckDB's read_csv of `path`, its `columns` ({name: DuckDB type}) in the file's order."""
     struct = ", ".join(f"{literal(name)}: {literal(type_)}" for name, type_ in columns.items())
     return f"read_csv({literal(str(path))}, columns = {{ {struct} }}, {DIALECT}, {options})"
 
 
 def header(path: Path) -> list[str]:
     """The names of the header line as written (a byte-order mark skipped); none if empty."""
-    with path.open("rb") as f:  # the widest the header can be: one name more than its commas
-        width = f.readline().count(b",") + 1
-    columns = {f"c{i}": "VARCHAR" for i in range(width)}
-    first_line = f"header = false, null_padding = true, parallel = false, {REJECTS}"
-    with duckdb.connect() as conn:
-        first = conn.execute(f"SELECT * FROM {scan(path, columns, first_line)} LIMIT 1").fetchall()
-        refuse_rejected(conn, path)
-    names = list(first[0]) if first else []
-    while names and names[-1] is None:  # quoted commas: fewer names than commas
-        names.pop()
-    return [name or "" for name in names]
+    with path.open("rb") as f:
+        first = f.readline()
+    try:
+        return next(csv.reader([first.decode("utf-8-sig")]), [])
+    except UnicodeDecodeError:
+        fail(path, "line 1", "the file is not UTF-8: save it as UTF-8")
 
 
 def text_scan(path: Path) -> str:
@@ -75,10 +71,18 @@ def refuse_rejected(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
     fail(path, f"line {line}", problems.get(error, message))
 
 
+def check_landed(context: dg.AssetExecutionContext) -> None:
+    """Every loader's first step: the landed files of the raw tables it loads keep their contract
+    (conventions.raw_table), or the run stops before the warehouse is touched."""
+    for key in context.selected_asset_keys:
+        metadata = context.assets_def.specs_by_key[key].metadata
+        path = settings.LANDING_DIR / metadata["landed_file"]
+        check_file(path, metadata["dagster/column_schema"])
+
+
 def check_file(path: Path, schema: dg.TableSchema) -> None:
-    """Raise a dg.Failure naming the file, the line, the column and the value unless the landed
-    CSV file has the columns of `schema` (in any order), rows, values DuckDB's reader converts to
-    their column's type (TYPES) and a key column (unique in `schema`) never empty nor repeated."""
+    """Fail naming the file, line, column and value unless the file has the columns of `schema`
+    (in any order), rows, values of their column's type and a key never empty nor repeated."""
     types = {column.name: column.type for column in schema.columns}
     [key] = [c.name for c in schema.columns if c.constraints and c.constraints.unique]
     names = header(path)
@@ -118,8 +122,7 @@ def first_problem(
     types: dict[str, str],
     key: str,
 ) -> NoReturn:
-    """Fail on the first row, in the file's order, with a value not of its column's type or a key
-    empty or repeated, naming its line (rows counted, and the line breaks inside their values)."""
+    """Fail on the first row with a value not of its type or a key empty or repeated."""
     text = ", ".join(f'"{name}"' for name in typed)
     wrong_types = [
         f"SELECT ordinality, 0, '{name}', \"{name}\" FROM landed"

@@ -1,0 +1,43 @@
+"""Checks on the warehouse's tables: a key is unique and never null, a raw table has rows."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+
+from .warehouse import Warehouse
+
+
+def key_problems(cursor: Any, table: str, key: str) -> tuple[int, int, int]:
+    """The rows of `table`, and how many of their `key` values are repeated and null."""
+    cursor.execute(
+        f"SELECT COUNT(*), COUNT({key}) - COUNT(DISTINCT {key}), COUNT(*) - COUNT({key})"
+        f" FROM {table}"
+    )
+    [(rows, duplicates, nulls)] = cursor.fetchall()
+    return rows, duplicates, nulls
+
+
+def raw_checks(table: str, key: str) -> dg.AssetChecksDefinition:
+    """`has_rows` and `<key>_is_a_key` (unique and never null) on `raw.<table>`."""
+    asset = dg.AssetKey(["raw", table])
+    has_rows = dg.AssetCheckSpec("has_rows", asset=asset, description="The landed file had rows.")
+    is_a_key = dg.AssetCheckSpec(
+        f"{key}_is_a_key", asset=asset, description=f"`{key}` is unique and never null."
+    )
+
+    @dg.multi_asset_check(specs=[has_rows, is_a_key], name=f"raw_{table}_checks")
+    def checks(warehouse: Warehouse) -> Iterator[dg.AssetCheckResult]:
+        with warehouse.get_connection() as conn:
+            rows, duplicates, nulls = key_problems(conn.cursor(), f"raw.{table}", key)
+        yield dg.AssetCheckResult(
+            asset_key=asset, check_name=has_rows.name, passed=rows > 0, metadata={"rows": rows}
+        )
+        yield dg.AssetCheckResult(
+            asset_key=asset,
+            check_name=is_a_key.name,
+            passed=duplicates == 0 and nulls == 0,
+            metadata={"duplicates": duplicates, "nulls": nulls},
+        )
+
+    return checks

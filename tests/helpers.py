@@ -169,16 +169,23 @@ def installed(answers: dict, template: Path, tmp_path_factory: pytest.TempPathFa
 # strace of every process a command starts, stopped only at connect() (seccomp filter: the
 # command runs at nearly full speed) and execve() (which command made each attempt).
 STRACE = [
-    "strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,execve", "-e", "signal=none",
-    "-s", "300",
+    "strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,execve,clone,clone3,vfork",
+    "-e", "signal=none", "-s", "300",
 ]  # fmt: skip
 LOOPBACK = re.compile(r'inet_addr\("127\.|inet_pton\(AF_INET6, "(::1|::ffff:127\.)')
+# The end of a clone/clone3/vfork call, in one line or resumed: the new thread's or process's id.
+CLONED = re.compile(r"(<\.\.\. )?(clone3?|vfork)\b.*= (\d+)$")
 
 
 def outbound_connects(log: str) -> list[tuple[str, str]]:
     """(command, call) of each connect() in an STRACE log to an address that is neither a Unix
     socket nor loopback: a DNS lookup, or a connection out. The command is the argv its process
-    ran (`?` for a thread or a process that only forked)."""
+    ran: a thread's or a forked child's is its parent's (`?` if none is in the log)."""
+    parents = {}
+    for line in log.splitlines():
+        pid, _, call = line.partition(" ")
+        if cloned := CLONED.match(call.strip()):
+            parents[cloned.group(3)] = pid
     commands: dict[str, str] = {}
     attempts = []
     for line in log.splitlines():
@@ -188,6 +195,10 @@ def outbound_connects(log: str) -> list[tuple[str, str]]:
             argv = re.search(r"\[(.*?)\]", call)
             commands[pid] = argv.group(1) if argv else call
         elif call.startswith("connect(") and "AF_UNIX" not in call and not LOOPBACK.search(call):
+            seen = {pid}  # up the clones to the process that ran a program
+            while pid not in commands and parents.get(pid) not in (None, *seen):
+                pid = parents[pid]
+                seen.add(pid)
             attempts.append((commands.get(pid, "?"), call))
     return attempts
 

@@ -216,7 +216,7 @@ def query_warehouse(project: Path, sql: str, read_only: bool = True) -> list[lis
 
 def sample_file(name: str) -> Path:
     """A sample landed file as the template holds it (rendered only with the sample)."""
-    return REPO / "template" / "data" / "landing" / f"{{% if sample %}}{name}{{% endif %}}"
+    return REPO / "template" / "data" / "landing" / name
 
 
 def landed(table: str) -> list[list[str]]:

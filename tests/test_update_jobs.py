@@ -25,10 +25,7 @@ from helpers import BASE_ANSWERS, CLEAN_ENV, commit_all, copy, git, run
 
 pytestmark = pytest.mark.skipif(not shutil.which("uvx"), reason="needs uvx (uv)")
 
-GITHUB_WORKFLOW = (
-    "template/{% if ci_provider == 'github' %}.github{% endif %}"
-    "/workflows/template-update.yml.jinja"
-)
+GITHUB_WORKFLOW = "template/.github/workflows/template-update.yml.jinja"
 # The machine's variables, without those of a CI this suite may itself run in.
 NOT_CI = {
     key: None

@@ -59,7 +59,7 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     module, _, test = item.nodeid.partition("::")
     params = item.callspec.params if hasattr(item, "callspec") else {}
     answers = params.get("project", params.get("twins"))
-    if isinstance(answers, dict):  # the `project` fixture's (other modules name strings so)
+    if isinstance(answers, dict):  # answers, not another module's string named `project`
         # A components project goes with its pythonic twin, which the style parity compares.
         name = combination_id(answers)
         group = f"project:{combination_id(PYTHONIC_TWIN.get(name, answers))}"

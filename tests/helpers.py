@@ -122,9 +122,12 @@ def run(
     check: bool = True,
     input: str | None = None,
     base: dict = CLEAN_ENV,
+    user: int | None = None,
+    group: int | None = None,
 ) -> subprocess.CompletedProcess:
     """The one way the tests run a command: in `cwd`, with `env` over `base` (CLEAN_ENV, or an
-    image's exact environment; a value of None unsets a variable), text output captured. With
+    image's exact environment; a value of None unsets a variable), as `user` and `group` if
+    given (ids: the PostgreSQL server as its system user), text output captured. With
     `check` (the default) it must succeed, or the message ends with what it wrote. A command
     still running after `timeout` is killed with every process it started (a hung Sling and its
     DuckDB CLI would keep the warehouse file locked for the tests after it)."""
@@ -133,6 +136,7 @@ def run(
         cmd, cwd=cwd, stdin=subprocess.PIPE if input else None,
         env={k: v for k, v in {**base, **(env or {})}.items() if v is not None},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        user=user, group=group,
     ) as process:  # fmt: skip
         try:
             out, err = process.communicate(input, timeout=timeout)

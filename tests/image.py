@@ -17,11 +17,12 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from helpers import run
 
 # The image's PATH before its ENV (the python image's) and the PATH of its RUN steps' shell.
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -95,10 +96,10 @@ def user_python() -> str:
     """An interpreter that an unprivileged user can run (the image's is /usr/local/bin/python3;
     the tests' own may live in root's home, which other users cannot enter)."""
     for candidate in ("/usr/local/bin/python3", "/usr/bin/python3"):
-        usable = subprocess.run(
+        usable = run(
             ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
              "sh", "-c", '"$0" -c "import sys; assert sys.version_info >= (3, 11)"', candidate],
-            capture_output=True,
+            check=False,
         )  # fmt: skip
         if usable.returncode == 0:
             return candidate
@@ -147,11 +148,7 @@ def build(project: Path, root: Path, base_env: dict[str, str]) -> Image:
         elif instruction == "RUN":
             command = re.sub(r"--mount=\S+\s*", "", args).strip()
             env["UV_PYTHON"] = user_python()
-            done = subprocess.run(
-                ["sh", "-c", command], cwd=app, env=env, capture_output=True, text=True,
-                timeout=900,
-            )  # fmt: skip
-            assert done.returncode == 0, done.stderr[-3000:]
+            run(["sh", "-c", command], app, base=env, timeout=900)
             image.built.append(command)
 
     image.env = {"PATH": BASE_PATH, "LANG": "C.UTF-8", "TMPDIR": str(tmp)}
@@ -198,4 +195,4 @@ def run_final(image: Image, argv: list[str], ids: dict[str, int]) -> None:
             image.owned.append(arg)
         else:
             mapped.append(arg)
-    subprocess.run([program, *mapped], check=True)
+    run([program, *mapped])

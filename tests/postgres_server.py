@@ -7,12 +7,12 @@ import contextlib
 import os
 import pwd
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from dagster_ui import free_port
+from helpers import run
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PASSWORD = "not-a-real-secret"
@@ -46,35 +46,26 @@ def server(user: str = "dagster", database: str = "dagster") -> Iterator[dict]:
     port = free_port()
     data = root / "data"
 
-    def pg(*cmd: str | Path, **kw) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [str(c) for c in cmd], capture_output=True, text=True, timeout=120, **ids, **kw
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done
+    def pg(*cmd: str | Path, env: dict | None = None, check: bool = True) -> None:
+        run(list(cmd), env=env, base=os.environ, timeout=120, check=check, **ids)
 
     pg(PG_BIN / "initdb", "-D", data, "-U", user, "--auth=scram-sha-256",
        f"--pwfile={root / 'pw'}")  # fmt: skip
     pg(PG_BIN / "pg_ctl", "-D", data, "-l", root / "server.log", "-w", "start", "-o",
        f"-p {port} -k {root} -c listen_addresses=127.0.0.1")  # fmt: skip
     try:
-        env = {**os.environ, "PGPASSWORD": PASSWORD}
         pg(PG_BIN / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", user, database,
-           env=env)  # fmt: skip
+           env={"PGPASSWORD": PASSWORD})  # fmt: skip
         yield {"port": port, "user": user, "password": PASSWORD, "db": database}
     finally:
-        subprocess.run(
-            [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-            capture_output=True, timeout=120, **ids,
-        )  # fmt: skip
+        pg(PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop", check=False)
         shutil.rmtree(root, ignore_errors=True)
 
 
 def psql(pg: dict, sql: str) -> list[list[str]]:
-    out = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-p", str(pg["port"]), "-U", pg["user"], "-d", pg["db"],
+    out = run(
+        ["psql", "-h", "127.0.0.1", "-p", pg["port"], "-U", pg["user"], "-d", pg["db"],
          "-tA", "-F", "\t", "-c", sql],
-        env={**os.environ, "PGPASSWORD": pg["password"]}, capture_output=True, text=True,
-        check=True,
+        env={"PGPASSWORD": pg["password"]}, base=os.environ,
     )  # fmt: skip
     return [line.split("\t") for line in out.stdout.splitlines() if line]

@@ -3,6 +3,8 @@
 import re
 import sys
 
+import yaml
+
 from helpers import REPO, run
 
 PAGES = ["questions", "updating", "forking", "maintaining", "performance", "results", "changelog"]
@@ -78,3 +80,14 @@ def test_paths_cited_in_maintaining_exist():
         "extensions/copier_dagster/choice.py",
         "tests/test_rendering.py",
     ]
+
+
+def test_every_question_has_a_row_in_the_tables_of_questions():
+    """README.md and docs/questions.md each list the questions in a table: a new question gets
+    its row in both (docs/maintaining.md, "Recipe: add a question")."""
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    questions = [name for name in config if not name.startswith("_")]
+    for page in ("README.md", "docs/questions.md"):
+        text = (REPO / page).read_text()
+        first_cells = " ".join(re.findall(r"^\| ([^|]+) \|", text, re.M))
+        assert [q for q in questions if f"`{q}`" not in first_cells] == [], page

@@ -3,6 +3,8 @@
 import re
 import sys
 
+import yaml
+
 from helpers import REPO, run
 
 PAGES = ["questions", "updating", "forking", "maintaining", "performance", "results", "changelog"]
@@ -43,3 +45,49 @@ def test_readme_is_short_and_keeps_the_two_commands():
     assert "docs/images/questions-to-tree.svg" in targets
     for target in targets:
         assert (REPO / target).is_file(), target
+
+
+# A backquoted path in docs/maintaining.md whose first part is an entry at the repository's root
+# (`extensions/...`, `tests/test_render.py`, `copier.yml`), up to a space outside `{{ }}` (a
+# command's arguments) or `::` (a test's name).
+ROOT_ENTRIES = {p.name for p in REPO.iterdir() if p.name not in {".git", ".venv"}}
+BACKQUOTED = re.compile(r"`([^`\n]+)`")
+PATH = re.compile(r"(?:\{\{[^}]*\}\}|[^\s{:])+")
+
+
+def cited_paths(text: str) -> list[str]:
+    paths = (PATH.match(span) for span in BACKQUOTED.findall(text))
+    return [p.group() for p in paths if p and p.group().split("/")[0] in ROOT_ENTRIES]
+
+
+def missing_paths(text: str) -> list[str]:
+    """The cited paths that exist neither in the repository nor, for a rendered project's own
+    (`scripts/lineage.py`), under template/ (as rendered: maybe with `.jinja`)."""
+    return [
+        path
+        for path in cited_paths(text)
+        if not any((REPO / root / path).exists() for root in ("", "template"))
+        and not (REPO / "template" / f"{path}.jinja").exists()
+    ]
+
+
+def test_paths_cited_in_maintaining_exist():
+    text = (REPO / "docs" / "maintaining.md").read_text()
+    assert len(cited_paths(text)) > 50
+    assert missing_paths(text) == []
+    # A wrong path is caught.
+    assert missing_paths("`extensions/copier_dagster/choice.py` and `tests/test_rendering.py`") == [
+        "extensions/copier_dagster/choice.py",
+        "tests/test_rendering.py",
+    ]
+
+
+def test_every_question_has_a_row_in_the_tables_of_questions():
+    """README.md and docs/questions.md each list the questions in a table: a new question gets
+    its row in both (docs/maintaining.md, "Recipe: add a question")."""
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    questions = [name for name in config if not name.startswith("_")]
+    for page in ("README.md", "docs/questions.md"):
+        text = (REPO / page).read_text()
+        first_cells = " ".join(re.findall(r"^\| ([^|]+) \|", text, re.M))
+        assert [q for q in questions if f"`{q}`" not in first_cells] == [], page

@@ -247,12 +247,8 @@ def expected_by_country(start: str = "", end: str = "~") -> dict[str, list]:
 
 
 def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
+    return run(
+        ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args], cwd
     ).stdout.strip()
 
 

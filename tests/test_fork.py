@@ -12,7 +12,8 @@ import yaml
 
 from copier_dagster import organization, quoting, validators
 
-from helpers import commit_all, copier_cli, copy, git, snapshot_template
+import releases
+from helpers import REPO, commit_all, copier_cli, copy, git, run, snapshot_template
 
 ORGANIZATION = """\
 # Acme Corp's defaults.
@@ -116,6 +117,19 @@ def test_shipped_file_is_valid_and_documents_upstream_defaults():
     for example in examples:
         ((key, value),) = tomllib.loads(example).items()
         assert flat[key] == value, key
+
+
+def test_no_release_changes_the_shipped_file():
+    """What the file's header promises forks: upstream never edits it, so merging a release
+    never conflicts with a fork's settings (a new setting goes to organization.UPSTREAM)."""
+    shipped = organization.ORGANIZATION_FILE.read_text()
+    compared = 0
+    for release in releases.read():
+        old = run(["git", "show", f"{release.commit}:organization.toml"], REPO, check=False)
+        if release.commit and old.returncode == 0:  # 0.1.0 had no organization.toml
+            assert shipped == old.stdout, f"organization.toml differs from {release.tag}'s"
+            compared += 1
+    assert compared
 
 
 @pytest.mark.parametrize(

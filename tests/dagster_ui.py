@@ -128,18 +128,15 @@ class DagsterUI:
         assert result["__typename"] == "LaunchBackfillSuccess", result
         return result["backfillId"]
 
-    def wait_for_backfill(
-        self, backfill_id: str, timeout: float, runs_expected: int | None = None
-    ) -> tuple[str, list[dict]]:
-        """The backfill's status and runs once it has finished, or, with `runs_expected`, once
-        that many of its runs have (the daemon marks the backfill finished on its next tick, up
-        to 30 s later)."""
+    def wait_for_backfill(self, backfill_id: str, timeout: float) -> tuple[str, list[dict]]:
+        """The backfill's status and runs once it and its runs have finished (the daemon marks
+        the backfill finished on its next tick, up to 30 s after its last run)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             status = self.query(BACKFILL, id=backfill_id)["partitionBackfillOrError"]["status"]
             runs = self.query(RUNS, id=backfill_id)["runsOrError"]["results"]
             runs_done = all(r["status"] in {"SUCCESS", "FAILURE", "CANCELED"} for r in runs)
-            if runs_done and (status in FINISHED or len(runs) == runs_expected):
+            if runs_done and status in FINISHED:
                 return status, runs
             time.sleep(2)
         raise TimeoutError(f"backfill {backfill_id} still running after {timeout} s")

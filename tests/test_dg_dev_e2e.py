@@ -7,13 +7,15 @@ import itertools
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from dagster_browser import MISSING, binaries, chromium
-from dagster_ui import background, dg_dev
+from dagster_ui import DagsterUI, dg_dev
 from helpers import (
     ALL_ASSETS,
     CHECKS,
@@ -30,6 +32,30 @@ from helpers import (
 
 pytestmark = pytest.mark.e2e
 
+GIT_URL = "https://github.com/acme/acme-data"
+
+
+@pytest.fixture(scope="module")
+def first_day(project, tmp_path_factory) -> Iterator[tuple[DagsterUI, Path, dict]]:
+    """`dg dev` on the project, (its UI, its log, its environment), after two runs in its instance
+    (DAGSTER_HOME of the environment): the whole graph
+    on the first day, then fct_orders alone with dbt's run metadata off; its code links into
+    GIT_URL's `release` branch. The tests below share it, in any order: each adds runs of its own
+    only to assets the others do not count."""
+    tmp = tmp_path_factory.mktemp("dg-dev")
+    home = tmp / "dagster_home"  # one instance for the runs and dg dev
+    home.mkdir()
+    shutil.copy(project["dir"] / "dagster.yaml", home)
+    env = {**CLEAN_ENV, "DAGSTER_HOME": str(home)}
+    (project["dir"] / "data" / "warehouse.duckdb").unlink(missing_ok=True)
+    launch = [".venv/bin/dg", "launch", "--assets"]
+    run([*launch, "*", "--partition", "2025-01-01"], project["dir"], env=env)
+    run([*launch, "marts/fct_orders"], project["dir"], env={**env, **NO_DBT_METADATA})
+    git = {"ACME_DATA_GIT_URL": GIT_URL, "ACME_DATA_GIT_BRANCH": "release"}
+    log = tmp / "dg-dev.log"
+    with dg_dev(project["dir"], {**env, **git}, log) as ui:
+        yield ui, log, env
+
 
 def graph_nodes(text: str) -> dict[str, str]:
     """The asset graph's nodes in the text of its page: asset name -> its checks' line."""
@@ -37,7 +63,7 @@ def graph_nodes(text: str) -> dict[str, str]:
 
 
 @defaults_only
-def test_ui_in_a_browser(project, tmp_path):
+def test_ui_in_a_browser(project, first_day):
     """`dg dev` in headless Chromium, once the first day is materialized: the asset graph with
     every asset and its checks, the daily summary's page, its partitions (the first day's revenue)
     and its check. The screenshots are kept (dagster_browser.SCREENSHOTS; the template's CI
@@ -46,20 +72,10 @@ def test_ui_in_a_browser(project, tmp_path):
         if os.environ.get("CI"):
             pytest.fail(MISSING)
         pytest.skip(MISSING)
-    # One instance for `dg dev` and `dg launch` (without DAGSTER_HOME, each has a temporary one).
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(project["dir"] / "dagster.yaml", home)
-    env = {**CLEAN_ENV, "DAGSTER_HOME": str(home)}
-    # The launch tests above left the upstream tables in the warehouse; run alone, build them too.
-    built = (project["dir"] / "data" / "warehouse.duckdb").exists()
-    launch = [".venv/bin/dg", "launch", "--partition", "2025-01-01"]
-    launch += ["--assets", "analytics/order_summary" if built else "*"]
-
     # Each asset's node, with its checks: "<passed> / <count> Passed", or a dash for none.
     checks = {key[-1]: sum(a == "/".join(key) for a, _ in CHECKS) for key in ALL_ASSETS}
     shown = {name: f" / {n} Passed" if n else "\N{EN DASH}" for name, n in checks.items()}
-    shown["order_summary"] = "1 / 1 Passed"  # the launch ran it, and its check
+    shown["order_summary"] = "1 / 1 Passed"  # the first day's run ran it, and its check
 
     def graph_shows_every_asset(text: str) -> bool:
         nodes = graph_nodes(text)
@@ -70,17 +86,8 @@ def test_ui_in_a_browser(project, tmp_path):
     day = expected_by_country("2025-01-01", "2025-01-02").values()
     revenue = str(sum(Decimal(r) for _, _, r in day))  # in the materialization's metadata
 
-    # The instance's storage is created first, then `dg launch` runs while `dg dev` starts.
-    instance = "import dagster; dagster.DagsterInstance.get()"
-    run([".venv/bin/python", "-c", instance], project["dir"], env=env)
-    log = tmp_path / "launch.log"
-    with (
-        background(launch, project["dir"], env, log) as launched,
-        dg_dev(project["dir"], env, tmp_path / "dg-dev.log") as ui,
-        chromium(ui.base_url) as page,
-    ):
-        assert launched.wait(timeout=600) == 0, log.read_text()[-5000:]
-
+    ui, _, _ = first_day
+    with chromium(ui.base_url) as page:
         page.open("/asset-groups", "Global asset lineage")
         page.show_whole_graph()
         page.wait_until(graph_shows_every_asset, f"the assets and their checks {shown}")
@@ -98,7 +105,6 @@ def test_ui_in_a_browser(project, tmp_path):
         page.screenshot("order-summary-checks")
 
 
-GIT_URL = "https://github.com/acme/acme-data"
 GROUPS = {"raw": "ingest", "staging": "transform", "marts": "transform", "analytics": "analytics"}
 
 
@@ -108,22 +114,13 @@ GROUPS = {"raw": "ingest", "staging": "transform", "marts": "transform", "analyt
     indirect=True,
     ids=["defaults", "components-dlt+sling+dbt"],
 )
-def test_dg_dev_shows_every_asset_documented(project, tmp_path):
+def test_dg_dev_shows_every_asset_documented(project, first_day):
     """What the Dagster UI shows, read through `dg dev`'s GraphQL API: every asset with its
     description, owners, kinds, group, table, columns and a link to its code in the git repository,
     every check described; dbt's tables with row counts and column lineage after a run, and
     without them after a run with the project's one setting turned off."""
-    home = tmp_path / "dagster_home"  # one instance for the runs and dg dev
-    home.mkdir()
-    shutil.copy(project["dir"] / "dagster.yaml", home)
-    env = {**CLEAN_ENV, "DAGSTER_HOME": str(home)}
-    (project["dir"] / "data" / "warehouse.duckdb").unlink(missing_ok=True)
-    launch = [".venv/bin/dg", "launch", "--assets"]
-    run([*launch, "*", "--partition", "2025-01-01"], project["dir"], env=env)
-    run([*launch, "marts/fct_orders"], project["dir"], env={**env, **NO_DBT_METADATA})
-    git = {"ACME_DATA_GIT_URL": GIT_URL, "ACME_DATA_GIT_BRANCH": "release"}
-    with dg_dev(project["dir"], {**env, **git}, tmp_path / "dg-dev.log") as ui:
-        assets = ui.asset_nodes()
+    ui, _, _ = first_day
+    assets = ui.asset_nodes()
     assert sorted(assets) == sorted("/".join(key) for key in ALL_ASSETS)
     checks = set()
     for name, asset in assets.items():
@@ -167,32 +164,26 @@ def test_dg_dev_shows_every_asset_documented(project, tmp_path):
 
 
 @full_components_only
-def test_backfill_from_dg_dev(project, tmp_path):
-    """Backfills of the summary from `dg dev`: one of a day, then one of five days, which is ONE
-    run (the asset's single-run backfill policy) and writes each day's rows as the runs of one
-    day each did (the launch's day and the first backfill's), with the sample's numbers."""
-    warehouse = project["dir"] / "data" / "warehouse.duckdb"
-    # The test above left the first day and its upstream tables; run alone, build them.
-    if not warehouse.exists():
-        launch = [".venv/bin/dg", "launch", "--assets", "*", "--partition", "2025-01-01"]
-        run(launch, project["dir"], env=NO_DBT_METADATA)
+def test_backfill_from_dg_dev(project, first_day):
+    """A backfill of the summary from `dg dev` over five days is ONE run (the asset's single-run
+    backfill policy) and writes each day's rows as runs of one day each did (the first day's and
+    a launch of the second), with the sample's numbers. (A backfill of one day: the compose
+    deployment's test.)"""
+    ui, log, env = first_day
     summary_sql = (
         "SELECT CAST(period_start AS VARCHAR), country, orders, customers, revenue"
         " FROM analytics.order_summary ORDER BY 1, 2"
     )
     days = ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04", "2025-01-05"]
-    log = tmp_path / "dg-dev.log"
-    with dg_dev(project["dir"], CLEAN_ENV, log) as ui:
-        one_day = ui.backfill([["analytics", "order_summary"]], days[1:2])
-        status, runs = ui.wait_for_backfill(one_day, 600, runs_expected=1)
-        assert [r["status"] for r in runs] == ["SUCCESS"], log.read_text()[-5000:]
-        single_runs = query_warehouse(project["dir"], summary_sql)
-        assert {row[0] for row in single_runs} == set(days[:2]), single_runs
-        # The backfill must write these rows again, not find them.
-        query_warehouse(project["dir"], "DELETE FROM analytics.order_summary", read_only=False)
-        backfill = ui.backfill([["analytics", "order_summary"]], days)
-        # Until the backfill is finished (the daemon's next tick): every run it starts counts.
-        status, runs = ui.wait_for_backfill(backfill, 600)
+    launch = [".venv/bin/dg", "launch", "--assets", "analytics/order_summary"]
+    run([*launch, "--partition", days[1]], project["dir"], env=env)
+    single_runs = query_warehouse(project["dir"], summary_sql)
+    assert {row[0] for row in single_runs} == set(days[:2]), single_runs
+    # The backfill must write these rows again, not find them.
+    query_warehouse(project["dir"], "DELETE FROM analytics.order_summary", read_only=False)
+    backfill = ui.backfill([["analytics", "order_summary"]], days)
+    # Until the backfill is finished (the daemon's next tick): every run it starts counts.
+    status, runs = ui.wait_for_backfill(backfill, 600)
     assert status == "COMPLETED_SUCCESS", log.read_text()[-5000:]
     assert len(runs) == 1 and runs[0]["status"] == "SUCCESS", runs
     tags = {tag["key"]: tag["value"] for tag in runs[0]["tags"]}

@@ -183,7 +183,9 @@ def test_list_defs(project):
         assert {"landing_sensor", "report_failed_run"} <= sensors and not schedules
 
 
-# The defaults' own tests run in tests/test_first_day_e2e.py, after each of the README's steps.
+# The defaults' own tests run in tests/test_first_day_e2e.py, after each of the README's steps,
+# with dbt's run metadata on (test_pipeline.py checks it there; test_dg_dev_e2e.py, in the UI of
+# both styles); here without it (helpers.NO_DBT_METADATA).
 OWN_TESTS = [answers for answers in COMBINATIONS if answers]
 
 
@@ -191,7 +193,8 @@ OWN_TESTS = [answers for answers in COMBINATIONS if answers]
     "project", OWN_TESTS, indirect=True, ids=[combination_id(c) for c in OWN_TESTS]
 )
 def test_project_tests_pass(project):
-    out = run(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"], project["dir"]).stdout
+    cmd = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]
+    out = run(cmd, project["dir"], env=NO_DBT_METADATA).stdout
     summary = out.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary, out
     # The only skips: the integration tests on the prod warehouse, saying what they need.

@@ -41,12 +41,17 @@ COMPONENTS_TOOL_SUBSETS = [tools for tools in E2E_TOOL_SUBSETS if tools]
 # The end-to-end projects (tests/conftest.py's `project` fixture): E2E_TOOL_SUBSETS, and
 # COMPONENTS_TOOL_SUBSETS in the components style (the defaults are dlt and dbt, pythonic,
 # declarative, daily), then the other automation styles and partitionings, with the loaders left
-# out above.
+# out above: dlt alone, and Sling alone (so the pythonic Sling project is only the parity's twin
+# of the components one, tests/test_parity.py).
 FULL = {"etl_tools": ["dlt", "sling", "dbt"]}
 FULL_COMPONENTS = {"integration_style": "components", **FULL}
 COMBINATIONS = [
     {},
-    *({"etl_tools": tools} for tools in E2E_TOOL_SUBSETS if tools != ["dlt", "dbt"]),
+    *(
+        {"etl_tools": tools}
+        for tools in E2E_TOOL_SUBSETS
+        if tools not in (["dlt", "dbt"], ["sling"])
+    ),
     *({"integration_style": "components", "etl_tools": t} for t in COMPONENTS_TOOL_SUBSETS),
     {"automation_style": "schedules", "partitioning": "weekly", "etl_tools": ["sling"]},
     {"automation_style": "sensors", "partitioning": "monthly", "etl_tools": ["dlt", "sling"]},

@@ -18,8 +18,10 @@ from copier_dagster import validators
 
 from helpers import (
     ALL_ASSETS,
+    BASE_ANSWERS,
     CHECKS,
     COMBINATIONS,
+    FULL,
     FULL_COMPONENTS,
     NO_DBT_METADATA,
     STRACE,
@@ -187,6 +189,10 @@ def test_list_defs(project):
 # with dbt's run metadata on (test_pipeline.py checks it there; test_dg_dev_e2e.py, in the UI of
 # both styles); here without it (helpers.NO_DBT_METADATA).
 OWN_TESTS = [answers for answers in COMBINATIONS if answers]
+# Their whole-graph tests (marked `slow`: the whole pipeline, dbt's checks on bad rows) build what
+# the launch test below builds in every project, with the same numbers: here they run in the full
+# projects of both styles, the other projects run the rest.
+WHOLE_GRAPH = [{**BASE_ANSWERS, **FULL}, {**BASE_ANSWERS, **FULL_COMPONENTS}]
 
 
 @pytest.mark.parametrize(
@@ -194,6 +200,8 @@ OWN_TESTS = [answers for answers in COMBINATIONS if answers]
 )
 def test_project_tests_pass(project):
     cmd = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]
+    if project["answers"] not in WHOLE_GRAPH:
+        cmd += ["-m", "not slow"]
     out = run(cmd, project["dir"], env=NO_DBT_METADATA).stdout
     summary = out.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary, out

@@ -5,12 +5,9 @@ itself runs for real in test_compose_e2e.py."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,7 +19,7 @@ import yaml
 from copier_dagster import context
 
 import image
-from dagster_ui import free_port
+from dagster_ui import background, free_port
 from helpers import CLEAN_ENV, REPO, render, run
 
 HELM_SCHEMA = REPO / "tests" / "data" / "dagster-helm" / "values.schema.json"
@@ -163,7 +160,7 @@ print(json.dumps([pod.spec.security_context.fs_group, container.run_as_non_root,
 
 
 @pytest.mark.e2e
-def test_image_runs_as_its_user_with_the_helm_values(copie, template):
+def test_image_runs_as_its_user_with_the_helm_values(copie, template, tmp_path):
     """The image (its Dockerfile replayed, tests/image.py) as the Helm values run it: as its
     non-root user, with the values' security context and volumes; its CMD serves the code
     location and a run of the pipeline in prod succeeds, writing only where that user may."""
@@ -174,10 +171,10 @@ def test_image_runs_as_its_user_with_the_helm_values(copie, template):
         (parse,) = built.built[2:]
         assert parse.startswith('.venv/bin/python -c "from acme_data.definitions import defs;')
         assert (built.path(built.workdir) / "dbt" / "target" / "manifest.json").is_file()
-        run_as_the_helm_values_say(project, built)
+        run_as_the_helm_values_say(project, built, tmp_path / "code-server.log")
 
 
-def run_as_the_helm_values_say(project: Path, built: image.Image):
+def run_as_the_helm_values_say(project: Path, built: image.Image, log: Path):
     values = yaml.safe_load((project / "deploy/helm/values.yaml").read_text())
     (deployment,) = values["dagster-user-deployments"]["deployments"]
     pod, container = deployment["podSecurityContext"], deployment["securityContext"]
@@ -243,12 +240,7 @@ def run_as_the_helm_values_say(project: Path, built: image.Image):
     port = free_port()
     cmd[cmd.index("--port") + 1] = str(port)
     cmd[cmd.index("--host") + 1] = "127.0.0.1"
-    server = subprocess.Popen(
-        built.as_user(cmd, groups), cwd=app, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True,
-        preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (2, 15)] and None,
-    )  # fmt: skip
-    try:
+    with background(built.as_user(cmd, groups), app, env, log) as server:
         deadline = time.monotonic() + 120
         while True:
             health = run(
@@ -257,13 +249,9 @@ def run_as_the_helm_values_say(project: Path, built: image.Image):
             )  # fmt: skip
             if health.returncode == 0:
                 break
-            assert server.poll() is None, "the code server exited"
+            assert server.poll() is None, f"the code server exited: {log.read_text()[-3000:]}"
             assert time.monotonic() < deadline, health.stdout + health.stderr
             time.sleep(2)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
     # A run pod: the whole pipeline, one partition, in prod.
     run(

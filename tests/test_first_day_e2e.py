@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from dagster_ui import background
 from helpers import (
     CLEAN_ENV,
     FULL,
@@ -354,7 +355,7 @@ NO_SAMPLE = {"sample": False}
 
 
 @pytest.mark.parametrize("project", [NO_SAMPLE], indirect=True, ids=["no-sample"])
-def test_a_project_without_the_sample_is_a_working_skeleton(project):
+def test_a_project_without_the_sample_is_a_working_skeleton(project, tmp_path):
     """No sample data, asset or test of sample numbers; lint, `dg check defs` and the tests of
     the conventions pass on the empty graph; then the README's "Working on it" steps (an asset
     scaffolded by dg, a landed file made a raw table by RawCsvTable, the lineage redrawn) give a
@@ -391,12 +392,11 @@ def test_a_project_without_the_sample_is_a_working_skeleton(project):
     assert nodes == {"my_asset", "raw/shipments"}, diagram
     # `dg check defs` beside the tests (neither writes what the other reads: the manifest of the
     # dbt project is fresh), which now run over these assets: owners, code, the table's columns.
-    check = subprocess.Popen(
-        [dg, "check", "defs"], cwd=root, env=CLEAN_ENV, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    grown = run(pytest_cmd, root).stdout
-    checked = check.communicate(timeout=600)[0]
+    log = tmp_path / "check-defs.log"
+    with background([dg, "check", "defs"], root, CLEAN_ENV, log) as check:
+        grown = run(pytest_cmd, root).stdout
+        check.wait(timeout=600)
+    checked = log.read_text()
     assert check.returncode == 0 and "All definitions loaded successfully" in checked, checked
     assert re.fullmatch(r"\d+ passed in .*", grown.splitlines()[-1]), grown
 

@@ -38,10 +38,10 @@ GIT_URL = "https://github.com/acme/acme-data"
 @pytest.fixture(scope="module")
 def first_day(project, tmp_path_factory) -> Iterator[tuple[DagsterUI, Path, dict]]:
     """`dg dev` on the project, (its UI, its log, its environment), after two runs in its instance
-    (DAGSTER_HOME of the environment): the whole graph
-    on the first day, then fct_orders alone with dbt's run metadata off; its code links into
-    GIT_URL's `release` branch. The tests below share it, in any order: each adds runs of its own
-    only to assets the others do not count."""
+    (the environment's DAGSTER_HOME): the whole graph on the first day, then fct_orders alone
+    with dbt's run metadata off; its code links go to GIT_URL's `release` branch. A project's
+    tests below share it, in any order: the backfill's runs (components) build only the summary,
+    whose materializations the browser's test (defaults) counts."""
     tmp = tmp_path_factory.mktemp("dg-dev")
     home = tmp / "dagster_home"  # one instance for the runs and dg dev
     home.mkdir()

@@ -464,7 +464,7 @@ def test_secret_scan_finds_values(line):
         "ACME_DATA_POSTGRES_PASSWORD=",
         'POSTGRES_PASSWORD = "ACME_DATA_POSTGRES_PASSWORD"',
         "                password=dg.EnvVar(settings.POSTGRES_PASSWORD),",
-        '        "password": settings.PROD_VARIABLES["password"],',
+        '        "password": settings.PROD_CONNECTION["password"],',
         "      password: \"{{ env_var('ACME_DATA_POSTGRES_PASSWORD') }}\"",
         "          GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}",
         '                "password": self.postgres.password,',

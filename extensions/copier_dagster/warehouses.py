@@ -9,7 +9,7 @@ which field of its connection each of their fields is. The templates show the co
 
 A warehouse's ``connection`` is the one place its variables are named: each field of the prod
 connection, the environment variable it is read from, and what ``.env.example`` and the README
-say of it. The project renders it as one mapping, ``settings.PROD_VARIABLES`` (field ->
+say of it. The project renders it as one mapping, ``settings.PROD_CONNECTION`` (field ->
 variable), which the required-variable check, the resource, Sling and dlt read; dbt's profile
 names the variables itself and the project's tests check it against that mapping. Variables are
 named by their suffix: ``POSTGRES_HOST`` is ``<PKG>_POSTGRES_HOST`` in the project; a name in

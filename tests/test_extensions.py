@@ -377,10 +377,11 @@ def test_derive_copes_with_partial_answers():
 
 @pytest.mark.parametrize("name", sorted(warehouses.WAREHOUSES))
 def test_warehouse_table_is_complete(name):
-    """Every field of every tool reads a variable the warehouse declares, and every declared
-    variable is read; packages are pinned; the table holds names and values, no code."""
+    """Every field of every tool reads a field of the warehouse's connection, and every field of
+    the connection is read; each names its own variable; packages are pinned; the table holds
+    names and values, no code."""
     table = warehouses.WAREHOUSES[name]
-    declared = set(table["variables"])
+    declared = set(table["connection"])
     credentials = table["dlt"]["credentials"]
     used = {
         *table["resource"]["fields"].values(),
@@ -390,13 +391,16 @@ def test_warehouse_table_is_complete(name):
         *table["dlt"].get("options", {}).values(),
     }
     assert used == declared
+    variables = [spec["variable"] for spec in table["connection"].values()]
+    assert len(set(variables)) == len(variables)
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*", variable) for variable in variables)
     assert set(table["packages"]) == {"base", *context.ETL_TOOLS}
     for packages in table["packages"].values():
         assert all(p in context.pins()["packages"] for p in packages)
     if table["dbt"]["adapter"] != "dbt-duckdb":
         assert table["dbt"]["adapter"] in table["packages"]["dbt"]
     assert all(spec["help"] and spec["help"] == spec["help"].lower()[:1] + spec["help"][1:]
-               for spec in table["variables"].values())  # fmt: skip
+               for spec in table["connection"].values())  # fmt: skip
     assert set(table["dbt"].get("numbers", ())) <= set(table["dbt"]["fields"])
     text = repr(table)
     assert not any(code in text for code in ("EnvVar", "env_var", "import ", "{{", "$"))
@@ -408,17 +412,21 @@ def test_warehouse_derived_values():
         "ACME_POSTGRES_HOST", "ACME_POSTGRES_PORT", "ACME_POSTGRES_USER", "ACME_POSTGRES_PASSWORD",
         "ACME_POSTGRES_DATABASE",
     ]  # fmt: skip
-    assert prod["resource"]["fields"]["port"] == "ACME_POSTGRES_PORT"
-    assert prod["dbt"]["fields"]["port"] == "ACME_POSTGRES_PORT"
+    # One mapping of connection fields to variables; each tool names the fields it reads.
+    assert prod["connection"]["port"] == "ACME_POSTGRES_PORT"
+    assert prod["resource"]["fields"]["port"] == "port"
+    assert prod["dbt"]["fields"]["dbname"] == "database"
     assert prod["dbt"]["numbers"] == ("port",)
     assert prod["dbt"]["values"]["schema"] == "public"
-    assert prod["dlt"]["credentials"]["username"] == "ACME_POSTGRES_USER"
+    assert prod["dlt"]["credentials"]["username"] == "user"
     duckdb = context.derive({"package_name": "acme", "warehouse": "duckdb"})["prod"]
-    assert duckdb["dlt"]["credentials"] == "ACME_DUCKDB_PROD_DATABASE"
+    assert duckdb["connection"] == {"database": "ACME_DUCKDB_PROD_DATABASE"}
+    assert duckdb["dlt"]["credentials"] == "database"
     bigquery = context.derive({"package_name": "acme", "warehouse": "bigquery"})["prod"]
     # Read by every Google library as it is: no prefix.
+    assert bigquery["connection"]["key_file"] == "GOOGLE_APPLICATION_CREDENTIALS"
     assert "GOOGLE_APPLICATION_CREDENTIALS" in [v["name"] for v in bigquery["variables"]]
-    assert bigquery["dlt"]["options"] == {"location": "ACME_BIGQUERY_LOCATION"}
+    assert bigquery["dlt"]["options"] == {"location": "location"}
     requirements = [
         d["requirement"]
         for d in context.derive({"warehouse": "snowflake", "etl_tools": ["dlt"]})["dependencies"]

@@ -122,8 +122,8 @@ SECRET_ASSIGNMENT = re.compile(
     r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|\$\{\{[^}\n]*\}\}|[^\s#,)]+)"
 )
 # Values that name where a secret comes from instead of holding it: an environment variable's
-# name, a reference to one (dg.EnvVar, dbt's env_var, ${VAR}, settings.X), a GitHub secret; or
-# a switch (`persist-credentials: false`); a field's type (`password: str`).
+# name, a reference to one (dg.EnvVar, dbt's env_var, ${VAR}, settings.X, settings.X["field"]), a
+# GitHub secret; or a switch (`persist-credentials: false`); a field's type (`password: str`).
 SECRET_REFERENCE = re.compile(
     r"""^['"]?(
         [A-Z][A-Z0-9_]*['"]?
@@ -133,7 +133,7 @@ SECRET_REFERENCE = re.compile(
         | [{(\[]
         | (?i:true|false|null|none)
         | str
-        | settings\.[A-Z_]+
+        | settings\.[A-Z_]+(\["\w+"\])?
         | str\(settings\.[A-Z_]+\)?
         | self\.[a-z_.]+
         | os\.environ.*
@@ -464,6 +464,7 @@ def test_secret_scan_finds_values(line):
         "ACME_DATA_POSTGRES_PASSWORD=",
         'POSTGRES_PASSWORD = "ACME_DATA_POSTGRES_PASSWORD"',
         "                password=dg.EnvVar(settings.POSTGRES_PASSWORD),",
+        '        "password": settings.PROD_CONNECTION["password"],',
         "      password: \"{{ env_var('ACME_DATA_POSTGRES_PASSWORD') }}\"",
         "          GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}",
         '                "password": self.postgres.password,',

@@ -4,13 +4,20 @@ The rendered project has two environments, switched by one variable (``<PKG>_ENV
 is always the DuckDB file inside the project, ``prod`` is the warehouse answered to the
 ``warehouse`` question. For that prod warehouse, ``WAREHOUSES`` says which Dagster resource the
 Python assets use, which dlt destination, Sling connection type and dbt adapter the tools use, and
-which environment variable each of their fields reads. The templates show the code they render
-(``warehouse.py.jinja``, ``resources.py.jinja``, ``profiles.yml.jinja``): here are only names.
+which field of its connection each of their fields is. The templates show the code they render
+(``settings.py.jinja``, ``warehouse.py.jinja``, ``profiles.yml.jinja``): here are only names.
 
-Variables are named by their suffix: ``POSTGRES_HOST`` is ``<PKG>_POSTGRES_HOST`` in the project;
-a name in ``SHARED_VARIABLES`` is used as it is. Each tool's ``fields`` map a field to the
-variable it reads, ``values`` hold fixed values; dlt's ``credentials`` are one variable or a
-mapping of fields to variables, its ``options`` more arguments read from variables.
+A warehouse's ``connection`` is the one place its variables are named: each field of the prod
+connection, the environment variable it is read from, and what ``.env.example`` and the README
+say of it. The project renders it as one mapping, ``settings.PROD_CONNECTION`` (field ->
+variable), which the required-variable check, the resource, Sling and dlt read; dbt's profile
+names the variables itself and the project's tests check it against that mapping. Variables are
+named by their suffix: ``POSTGRES_HOST`` is ``<PKG>_POSTGRES_HOST`` in the project; a name in
+``SHARED_VARIABLES`` is used as it is.
+
+Each tool's ``fields`` map the tool's name of a field to the connection's field (``username``:
+``user``), ``values`` hold fixed values; dlt's ``credentials`` are one connection field or a
+mapping of dlt's fields to them, its ``options`` more arguments read from connection fields.
 """
 
 from __future__ import annotations
@@ -22,23 +29,12 @@ DEFAULT = "duckdb"
 # Variables with a name of their own, not prefixed with the package's.
 SHARED_VARIABLES = ("GOOGLE_APPLICATION_CREDENTIALS",)
 
-# PostgreSQL's connection fields in the project's resource and Sling.
-POSTGRES_FIELDS = {
-    "host": "POSTGRES_HOST",
-    "port": "POSTGRES_PORT",
-    "user": "POSTGRES_USER",
-    "password": "POSTGRES_PASSWORD",
-    "database": "POSTGRES_DATABASE",
-}
+# PostgreSQL's connection fields, read under these names by the project's resource and Sling.
+POSTGRES_FIELDS = {field: field for field in ("host", "port", "user", "password", "database")}
 
-# Snowflake's connection fields have the same names in its Dagster resource, Sling and dbt.
+# Snowflake's connection fields, read under these names by its Dagster resource, Sling and dbt.
 SNOWFLAKE_FIELDS = {
-    "account": "SNOWFLAKE_ACCOUNT",
-    "user": "SNOWFLAKE_USER",
-    "password": "SNOWFLAKE_PASSWORD",
-    "role": "SNOWFLAKE_ROLE",
-    "warehouse": "SNOWFLAKE_WAREHOUSE",
-    "database": "SNOWFLAKE_DATABASE",
+    field: field for field in ("account", "user", "password", "role", "warehouse", "database")
 }
 
 WAREHOUSES: dict[str, dict[str, Any]] = {
@@ -51,8 +47,10 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
             "never points prod at a laptop's database. (MotherDuck would be a second warehouse, "
             "below:\nits `md:` paths need the MotherDuck extension, a download, and a token.)"
         ),
-        "variables": {
-            "DUCKDB_PROD_DATABASE": {
+        # Prod's connection: each field, the variable it is read from, its words.
+        "connection": {
+            "database": {
+                "variable": "DUCKDB_PROD_DATABASE",
                 "help": "the DuckDB database file of prod, an absolute path",
                 "example": "/srv/warehouse/prod.duckdb",
             },
@@ -61,21 +59,21 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
         "resource": {
             "module": "dagster_duckdb",
             "class": "DuckDBResource",
-            "fields": {"database": "DUCKDB_PROD_DATABASE"},
+            "fields": {"database": "database"},
         },
         # The DB-API parameter marker of its Python driver (warehouse.py).
         "placeholder": "?",
         "text_type": "VARCHAR",
-        "dlt": {"destination": "duckdb", "credentials": "DUCKDB_PROD_DATABASE"},
+        "dlt": {"destination": "duckdb", "credentials": "database"},
         "sling": {
             "type": "duckdb",
-            "fields": {"instance": "DUCKDB_PROD_DATABASE"},
+            "fields": {"instance": "database"},
             "values": {"copy_method": "csv_files"},
         },
         "dbt": {
             "adapter": "dbt-duckdb",
             "type": "duckdb",
-            "fields": {"path": "DUCKDB_PROD_DATABASE"},
+            "fields": {"path": "database"},
             # keep_open: false (dbt-duckdb keeps the file open by default): dagster-dbt reads row
             # counts and columns in the run's process, whose next steps open the file themselves.
             "values": {"threads": 1, "keep_open": "false"},
@@ -84,15 +82,25 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
     },
     "postgres": {
         "label": "PostgreSQL",
-        "variables": {
-            "POSTGRES_HOST": {
+        "connection": {
+            "host": {
+                "variable": "POSTGRES_HOST",
                 "help": "the PostgreSQL server's host name",
                 "example": "db.internal",
             },
-            "POSTGRES_PORT": {"help": "its port", "example": "5432"},
-            "POSTGRES_USER": {"help": "the user the pipeline runs as", "example": "dagster"},
-            "POSTGRES_PASSWORD": {"help": "that user's password", "secret": True},
-            "POSTGRES_DATABASE": {
+            "port": {"variable": "POSTGRES_PORT", "help": "its port", "example": "5432"},
+            "user": {
+                "variable": "POSTGRES_USER",
+                "help": "the user the pipeline runs as",
+                "example": "dagster",
+            },
+            "password": {
+                "variable": "POSTGRES_PASSWORD",
+                "help": "that user's password",
+                "secret": True,
+            },
+            "database": {
+                "variable": "POSTGRES_DATABASE",
                 "help": "the database holding the schemas",
                 "example": "analytics",
             },
@@ -108,11 +116,11 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
         "dlt": {
             "destination": "postgres",
             "credentials": {
-                "host": "POSTGRES_HOST",
-                "port": "POSTGRES_PORT",
-                "username": "POSTGRES_USER",
-                "password": "POSTGRES_PASSWORD",
-                "database": "POSTGRES_DATABASE",
+                "host": "host",
+                "port": "port",
+                "username": "user",
+                "password": "password",
+                "database": "database",
             },
         },
         "sling": {"type": "postgres", "fields": POSTGRES_FIELDS, "values": {}},
@@ -120,11 +128,11 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
             "adapter": "dbt-postgres",
             "type": "postgres",
             "fields": {
-                "host": "POSTGRES_HOST",
-                "port": "POSTGRES_PORT",
-                "user": "POSTGRES_USER",
-                "password": "POSTGRES_PASSWORD",
-                "dbname": "POSTGRES_DATABASE",
+                "host": "host",
+                "port": "port",
+                "user": "user",
+                "password": "password",
+                "dbname": "database",
             },
             # Fields dbt reads as numbers (env_var gives text).
             "numbers": ("port",),
@@ -139,16 +147,34 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
     },
     "snowflake": {
         "label": "Snowflake",
-        "variables": {
-            "SNOWFLAKE_ACCOUNT": {"help": "the account identifier", "example": "myorg-myaccount"},
-            "SNOWFLAKE_USER": {"help": "the user the pipeline runs as", "example": "DAGSTER"},
-            "SNOWFLAKE_PASSWORD": {"help": "that user's password", "secret": True},
-            "SNOWFLAKE_ROLE": {"help": "the role it uses", "example": "TRANSFORMER"},
-            "SNOWFLAKE_WAREHOUSE": {
+        "connection": {
+            "account": {
+                "variable": "SNOWFLAKE_ACCOUNT",
+                "help": "the account identifier",
+                "example": "myorg-myaccount",
+            },
+            "user": {
+                "variable": "SNOWFLAKE_USER",
+                "help": "the user the pipeline runs as",
+                "example": "DAGSTER",
+            },
+            "password": {
+                "variable": "SNOWFLAKE_PASSWORD",
+                "help": "that user's password",
+                "secret": True,
+            },
+            "role": {
+                "variable": "SNOWFLAKE_ROLE",
+                "help": "the role it uses",
+                "example": "TRANSFORMER",
+            },
+            "warehouse": {
+                "variable": "SNOWFLAKE_WAREHOUSE",
                 "help": "the virtual warehouse queries run on",
                 "example": "COMPUTE_WH",
             },
-            "SNOWFLAKE_DATABASE": {
+            "database": {
+                "variable": "SNOWFLAKE_DATABASE",
                 "help": "the database holding the schemas",
                 "example": "ANALYTICS",
             },
@@ -163,12 +189,12 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
         "dlt": {
             "destination": "snowflake",
             "credentials": {
-                "host": "SNOWFLAKE_ACCOUNT",
-                "username": "SNOWFLAKE_USER",
-                "password": "SNOWFLAKE_PASSWORD",
-                "role": "SNOWFLAKE_ROLE",
-                "warehouse": "SNOWFLAKE_WAREHOUSE",
-                "database": "SNOWFLAKE_DATABASE",
+                "host": "account",
+                "username": "user",
+                "password": "password",
+                "role": "role",
+                "warehouse": "warehouse",
+                "database": "database",
             },
         },
         "sling": {"type": "snowflake", "fields": SNOWFLAKE_FIELDS, "values": {}},
@@ -187,10 +213,19 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
     },
     "bigquery": {
         "label": "BigQuery",
-        "variables": {
-            "BIGQUERY_PROJECT": {"help": "the Google Cloud project", "example": "my-project"},
-            "BIGQUERY_LOCATION": {"help": "the location of its datasets", "example": "EU"},
-            "GOOGLE_APPLICATION_CREDENTIALS": {
+        "connection": {
+            "project": {
+                "variable": "BIGQUERY_PROJECT",
+                "help": "the Google Cloud project",
+                "example": "my-project",
+            },
+            "location": {
+                "variable": "BIGQUERY_LOCATION",
+                "help": "the location of its datasets",
+                "example": "EU",
+            },
+            "key_file": {
+                "variable": "GOOGLE_APPLICATION_CREDENTIALS",
                 "help": "the service account's JSON key file (every Google library reads it)",
                 "example": "/secrets/bigquery-key.json",
             },
@@ -200,33 +235,25 @@ WAREHOUSES: dict[str, dict[str, Any]] = {
         "resource": {
             "module": "dagster_gcp",
             "class": "BigQueryResource",
-            "fields": {"project": "BIGQUERY_PROJECT", "location": "BIGQUERY_LOCATION"},
+            "fields": {"project": "project", "location": "location"},
         },
         "placeholder": "%s",
         # BigQuery has no VARCHAR.
         "text_type": "STRING",
         "dlt": {
             "destination": "bigquery",
-            "credentials": {"project_id": "BIGQUERY_PROJECT"},
-            "options": {"location": "BIGQUERY_LOCATION"},
+            "credentials": {"project_id": "project"},
+            "options": {"location": "location"},
         },
         "sling": {
             "type": "bigquery",
-            "fields": {
-                "project": "BIGQUERY_PROJECT",
-                "location": "BIGQUERY_LOCATION",
-                "key_file": "GOOGLE_APPLICATION_CREDENTIALS",
-            },
+            "fields": {"project": "project", "location": "location", "key_file": "key_file"},
             "values": {"dataset": "raw"},
         },
         "dbt": {
             "adapter": "dbt-bigquery",
             "type": "bigquery",
-            "fields": {
-                "keyfile": "GOOGLE_APPLICATION_CREDENTIALS",
-                "project": "BIGQUERY_PROJECT",
-                "location": "BIGQUERY_LOCATION",
-            },
+            "fields": {"keyfile": "key_file", "project": "project", "location": "location"},
             "values": {"method": "service-account", "dataset": "staging", "threads": 4},
         },
         "packages": {
@@ -262,38 +289,29 @@ def variable(suffix: str, prefix: str) -> str:
 
 
 def derive(answers: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """The prod warehouse's table, its variables named for this project (``prod.*``)."""
+    """The prod warehouse's table, its variables named for this project (``prod.*``):
+    ``prod.connection`` maps each connection field to its variable, ``prod.variables`` lists
+    them with their words."""
     name = choice(answers)
     table = WAREHOUSES[name]
-
-    def named(fields: dict[str, str]) -> dict[str, str]:
-        return {field: variable(suffix, prefix) for field, suffix in fields.items()}
-
+    connection = {
+        field: variable(spec["variable"], prefix) for field, spec in table["connection"].items()
+    }
     return {
         "prod": {
             **table,
             "name": name,
-            "readme": table.get("readme", "").format(
-                variable=variable(next(iter(table["variables"])), prefix)
-            ),
+            "readme": table.get("readme", "").format(variable=next(iter(connection.values()))),
+            "connection": connection,
             "variables": [
                 {
-                    "name": variable(suffix, prefix),
+                    "name": connection[field],
                     "help": spec["help"],
                     "example": spec.get("example", ""),
                     "secret": spec.get("secret", False),
                 }
-                for suffix, spec in table["variables"].items()
+                for field, spec in table["connection"].items()
             ],
-            "resource": {**table["resource"], "fields": named(table["resource"]["fields"])},
-            "dlt": {
-                **table["dlt"],
-                "credentials": variable(credentials, prefix)
-                if isinstance(credentials := table["dlt"]["credentials"], str)
-                else named(credentials),
-                "options": named(table["dlt"].get("options", {})),
-            },
-            "sling": {**table["sling"], "fields": named(table["sling"]["fields"])},
-            "dbt": {**table["dbt"], "fields": named(table["dbt"]["fields"])},
+            "dlt": {**table["dlt"], "options": table["dlt"].get("options", {})},
         },
     }

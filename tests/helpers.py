@@ -38,20 +38,19 @@ E2E_TOOL_SUBSETS = [[], ["dbt"], ["sling"], ["dlt", "dbt"], ["dlt", "sling", "db
 # (tests/test_render.py checks it).
 COMPONENTS_TOOL_SUBSETS = [tools for tools in E2E_TOOL_SUBSETS if tools]
 
-# The end-to-end projects (tests/conftest.py's `project` fixture): E2E_TOOL_SUBSETS, and
-# COMPONENTS_TOOL_SUBSETS in the components style (the defaults are dlt and dbt, pythonic,
-# declarative, daily), then the other automation styles and partitionings, with the loaders left
-# out above: dlt alone, and Sling alone (so the pythonic Sling project is only the parity's twin
-# of the components one, tests/test_parity.py).
+# The end-to-end projects (tests/conftest.py's `project` fixture): E2E_TOOL_SUBSETS in the
+# pythonic style but NOT_PYTHONIC, and COMPONENTS_TOOL_SUBSETS in the components style (the
+# defaults are dlt and dbt, pythonic, declarative, daily), then the other automation styles and
+# partitionings, with the loaders left out above: dlt alone and Sling alone.
 FULL = {"etl_tools": ["dlt", "sling", "dbt"]}
 FULL_COMPONENTS = {"integration_style": "components", **FULL}
+# dlt and dbt: the defaults. dbt alone and Sling alone: their pythonic projects are only the
+# parity's twins of the components ones (tests/test_parity.py), their files run end to end in the
+# other projects (the plain loader: no tools; dbt: the defaults; Sling alone: weekly schedules).
+NOT_PYTHONIC = (["dlt", "dbt"], ["dbt"], ["sling"])
 COMBINATIONS = [
     {},
-    *(
-        {"etl_tools": tools}
-        for tools in E2E_TOOL_SUBSETS
-        if tools not in (["dlt", "dbt"], ["sling"])
-    ),
+    *({"etl_tools": tools} for tools in E2E_TOOL_SUBSETS if tools not in NOT_PYTHONIC),
     *({"integration_style": "components", "etl_tools": t} for t in COMPONENTS_TOOL_SUBSETS),
     {"automation_style": "schedules", "partitioning": "weekly", "etl_tools": ["sling"]},
     {"automation_style": "sensors", "partitioning": "monthly", "etl_tools": ["dlt", "sling"]},

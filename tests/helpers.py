@@ -29,32 +29,27 @@ ALL_ASSETS = [
 
 # Answers that identify the defaults project in every test.
 BASE_ANSWERS = {"project_name": "Acme Data"}
-# The subsets of the ETL tools run end to end in each integration style: together they render
-# every variant of the ingest and transform files (the render matrix covers every subset):
-# each loader alone loading both tables (Python, dlt, Sling), dlt and Sling sharing them, and
-# each of those followed by dbt or by the plain-SQL models.
-E2E_TOOL_SUBSETS = [[], ["dbt"], ["sling"], ["dlt", "dbt"], ["dlt", "sling", "dbt"]]
-# In the components style, those with a tool: without one it renders the pythonic project's code
-# (tests/test_render.py checks it).
-COMPONENTS_TOOL_SUBSETS = [tools for tools in E2E_TOOL_SUBSETS if tools]
-
-# The end-to-end projects (tests/conftest.py's `project` fixture): E2E_TOOL_SUBSETS in the
-# pythonic style but NOT_PYTHONIC, and COMPONENTS_TOOL_SUBSETS in the components style (the
-# defaults are dlt and dbt, pythonic, declarative, daily), then the other automation styles and
-# partitionings, with the loaders left out above: dlt alone and Sling alone.
+# The end-to-end projects (tests/conftest.py's `project` fixture). Together they run every
+# variant of the ingest and transform files (the render matrix renders every tool set): each
+# loader alone loading both tables (plain Python, dlt, Sling), dlt and Sling sharing them, each
+# followed by dbt or by the plain-SQL models; and every automation style and partitioning. Those
+# with a tool run in the components style too, with the same other answers: the style parity
+# compares the two (tests/test_parity.py; without a tool both styles render the same code).
 FULL = {"etl_tools": ["dlt", "sling", "dbt"]}
 FULL_COMPONENTS = {"integration_style": "components", **FULL}
-# dlt and dbt: the defaults. dbt alone and Sling alone: their pythonic projects are only the
-# parity's twins of the components ones (tests/test_parity.py), their files run end to end in the
-# other projects (the plain loader: no tools; dbt: the defaults; Sling alone: weekly schedules).
-NOT_PYTHONIC = (["dlt", "dbt"], ["dbt"], ["sling"])
+SLING_WEEKLY = {"automation_style": "schedules", "partitioning": "weekly", "etl_tools": ["sling"]}
+DBT_MONTHLY = {"automation_style": "sensors", "partitioning": "monthly", "etl_tools": ["dbt"]}
 COMBINATIONS = [
-    {},
-    *({"etl_tools": tools} for tools in E2E_TOOL_SUBSETS if tools not in NOT_PYTHONIC),
-    *({"integration_style": "components", "etl_tools": t} for t in COMPONENTS_TOOL_SUBSETS),
-    {"automation_style": "schedules", "partitioning": "weekly", "etl_tools": ["sling"]},
-    {"automation_style": "sensors", "partitioning": "monthly", "etl_tools": ["dlt", "sling"]},
+    {},  # dlt and dbt, declarative, daily
+    {"etl_tools": []},
+    FULL,
+    SLING_WEEKLY,
+    DBT_MONTHLY,
     {"automation_style": "schedules", "partitioning": "none", "etl_tools": ["dlt"]},
+    *(
+        {"integration_style": "components", **answers}
+        for answers in ({"etl_tools": ["dlt", "dbt"]}, FULL, SLING_WEEKLY, DBT_MONTHLY)
+    ),
 ]
 FIRST_PARTITION = {"daily": "2025-01-01", "weekly": "2025-01-06", "monthly": "2025-01-01"}
 

@@ -1,6 +1,6 @@
-"""Parity of the two integration styles: for the subsets of the ETL tools run end to end
-(helpers.COMPONENTS_TOOL_SUBSETS: every ingest and transform variant with a tool; without one
-both styles render the same code), the project rendered with `integration_style=pythonic` and
+"""Parity of the two integration styles: for the end-to-end projects with a tool
+(helpers.COMBINATIONS: every ingest and transform variant, every automation style; without a
+tool both styles render the same code), the project rendered with `integration_style=pythonic` and
 the one rendered with `components` load the same assets and asset checks with the same specs
 (deps, group, owners, kinds, tags, metadata keys, automation, freshness, description, code
 version; check name, asset, blocking, description).

@@ -538,7 +538,7 @@ def test_conditionally_named_files_do_not_grow():
 def test_without_tools_both_styles_render_the_same_code(copie, template):
     """With no ETL tool there is no component to configure: the components style renders the
     pythonic project, but for its README's words on dg. So the end-to-end tests and the style
-    parity run the components style only on the tool subsets (helpers.COMPONENTS_TOOL_SUBSETS)."""
+    parity run the components style only on projects with a tool (helpers.COMBINATIONS)."""
     readme = ("README.md", ".copier-answers.yml")
     rendered = {
         style: helpers.files_of(

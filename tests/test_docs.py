@@ -50,7 +50,9 @@ def test_readme_is_short_and_keeps_the_two_commands():
 # A backquoted path in docs/maintaining.md whose first part is an entry at the repository's root
 # (`extensions/...`, `tests/test_render.py`, `copier.yml`), up to a space outside `{{ }}` (a
 # command's arguments) or `::` (a test's name).
-ROOT_ENTRIES = {p.name for p in REPO.iterdir() if p.name not in {".git", ".venv"}}
+# The repository's own top-level entries (tracked by git: not .venv, nor .tools, which .ci/run
+# fills): a backquoted text starting with one of them is a path.
+ROOT_ENTRIES = {path.split("/")[0] for path in run(["git", "ls-files"], REPO).stdout.splitlines()}
 BACKQUOTED = re.compile(r"`([^`\n]+)`")
 PATH = re.compile(r"(?:\{\{[^}]*\}\}|[^\s{:])+")
 

@@ -136,9 +136,9 @@ def test_the_readmes_steps_end_green(project, tmp_path):
     """The README's "Working on it" steps followed as written, their commands taken from it: an
     asset scaffolded by dg and given a docstring, a schedule and a sensor targeting the README's
     example selection, a landed file made a raw table by RawCsvTable, a dbt model with ordinary
-    tests (no description, no meta). After the asset, after the schedule, sensor and raw source,
-    and after the dbt model, the README's checks (`dg check defs`, `ty check`, `pre-commit run
-    --all-files`, `pytest`; its whole-graph runs after the last step) pass: a pre-commit hook
+    tests (no description, no meta). After each, the README's checks (`dg check defs`, `ty
+    check`, `pre-commit run --all-files`, `pytest`; its whole-graph tests after the last step,
+    which builds what every step added) pass: a pre-commit hook
     redraws the lineage diagram, the stub type-checks, the example target selects the scaffolded
     asset, the dbt tests' checks are described."""
     root = project["dir"]
@@ -174,6 +174,7 @@ def test_the_readmes_steps_end_green(project, tmp_path):
             code = path.read_text()
             assert scaffolded in code, code
             path.write_text(code.replace(scaffolded, target))
+        follow_the_checks(root, checks, env, slow=False)
         selected = run([".venv/bin/python", "-c", SELECTED_BY_MY_SCHEDULE], root).stdout.split()
         assert "my_asset" in selected, selected
 

@@ -46,7 +46,7 @@ def text_scan(path: Path, options: str = "") -> str:
     """DuckDB's read_csv of the landed file at `path`, its columns as text, nothing guessed."""
     columns = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in header(path))
     return (
-        f"read_csv({literal(str(path))}, columns = {{{columns}}}, header = true,"
+        f"read_csv({literal(str(path))}, columns = {{ {columns} }}, header = true,"
         f" auto_detect = false, delim = ',', quote = '\"', escape = '\"'{options})"
     )
 
@@ -75,13 +75,13 @@ def check_file(path: Path, schema: dg.TableSchema) -> None:
     missing = [name for name in types if name not in names]
     undeclared = [repr(name) for name in names if name not in types]
     repeated = sorted({name for name in names if names.count(name) > 1})
-    for problem in (
-        not names and "the file is empty, not even a header",
-        missing and f"no column {', '.join(missing)} (the header: {shown})",
-        undeclared and f"column {', '.join(undeclared)} is not declared ({', '.join(types)})",
-        repeated and f"column {', '.join(repeated)} is repeated (the header: {shown})",
-    ):
-        if problem:
+    for problem, found in [
+        ("the file is empty, not even a header", not names),
+        (f"no column {', '.join(missing)} (the header: {shown})", missing),
+        (f"column {', '.join(undeclared)} is not declared ({', '.join(types)})", undeclared),
+        (f"column {', '.join(repeated)} is repeated (the header: {shown})", repeated),
+    ]:
+        if found:
             fail(path, "line 1", problem)
     with duckdb.connect() as conn:
         # The rows as text, `rowid` their order in the file (DuckDB keeps the order of a read).

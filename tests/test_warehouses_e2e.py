@@ -100,7 +100,10 @@ def test_prod_with_a_variable_unset_stops_before_writing(pg_project, postgres):
     env["ACME_DATA_POSTGRES_PASSWORD"] = None
     launched = run(LAUNCH, pg_project, env=env, check=False)
     assert launched.returncode != 0
-    message = "ACME_DATA_ENV=prod needs ACME_DATA_POSTGRES_PASSWORD set (see .env.example)"
+    message = (
+        "ACME_DATA_ENV=prod needs ACME_DATA_POSTGRES_PASSWORD: set it in the environment or in "
+        ".env (see .env.example)"
+    )
     # One line, naming the variable and where to set it, and nothing printed before it.
     assert launched.stderr.strip() == message, launched.stderr[-3000:]
     assert schemas(postgres) == set()

@@ -1,6 +1,4 @@
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 
@@ -11,16 +9,13 @@ from .conventions import defaults
 @dg.definitions
 def defs() -> dg.Definitions:
     defs = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
-    references = code_references(defs)
-    return defs.map_resolved_asset_specs(
-        func=lambda spec: defaults(spec).merge_attributes(metadata=references.get(spec.key, {}))
-    )
+    linked = linked_to_code(defs)
+    return defs.map_resolved_asset_specs(func=lambda spec: defaults(linked.get(spec.key, spec)))
 
 
-def code_references(defs: dg.Definitions) -> dict[dg.AssetKey, Mapping[str, Any]]:
-    """Each asset's link to its code in the UI: components and dbt models have one (their
-    defs.yaml, their SQL file), the others get their function's; links into the git repository
-    when settings.GIT_URL is set."""
+def linked_to_code(defs: dg.Definitions) -> dict[dg.AssetKey, dg.AssetSpec]:
+    """Each asset linked to its code in the UI: components and dbt models are (to their defs.yaml,
+    their SQL file), the others to their function; into git when settings.GIT_URL is set."""
     assets = [
         asset
         if any("dagster/code_references" in m for m in asset.metadata_by_key.values())
@@ -30,12 +25,8 @@ def code_references(defs: dg.Definitions) -> dict[dg.AssetKey, Mapping[str, Any]
     ]
     if settings.GIT_URL:
         here = Path(__file__)
-        in_repository = dg.AnchorBasedFilePathMapping(
-            here, str(here.relative_to(settings.PROJECT_ROOT))
-        )
+        mapping = dg.AnchorBasedFilePathMapping(here, str(here.relative_to(settings.PROJECT_ROOT)))
         assets = dg.link_code_references_to_git(
-            assets, settings.GIT_URL, settings.GIT_BRANCH, in_repository
+            assets, settings.GIT_URL, settings.GIT_BRANCH, mapping
         )
-    return {
-        s.key: s.metadata for a in assets if isinstance(a, dg.AssetsDefinition) for s in a.specs
-    }
+    return {s.key: s for a in assets if isinstance(a, dg.AssetsDefinition) for s in a.specs}
